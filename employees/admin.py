@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Badge, Employee
+
+
+@admin.register(Badge)
+class BadgeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "icon", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Employee)
+class EmployeeAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "job_title", "location", "badge_names"]
+    list_filter = ["location", "badges"]
+    search_fields = ["full_name", "job_title", "location", "badges__name"]
+    filter_horizontal = ["badges"]
+    readonly_fields = ["created_at", "updated_at"]
+    # Counting every row of a large table for "N total" costs more than the page itself.
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_badges()
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search the way the directory does, so staff get the same results in both places."""
+        if not search_term:
+            return queryset, False
+        return queryset.search(search_term), False
+
+    @admin.display(description=_("badges"))
+    def badge_names(self, employee):
+        return ", ".join(badge.name for badge in employee.badges.all())

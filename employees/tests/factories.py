@@ -1,0 +1,47 @@
+import factory
+from django.contrib.auth.models import Group, User
+
+from employees.models import Badge, Employee
+
+
+class BadgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Badge
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Badge {n}")
+    slug = factory.Sequence(lambda n: f"badge-{n}")
+    icon = "star"
+
+
+class EmployeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employee
+        skip_postgeneration_save = True
+
+    full_name = factory.Faker("name")
+    # Plain sequences, not Faker: a random "Manager" would match a test's search for "ana".
+    job_title = factory.Sequence(lambda n: f"Job {n}")
+    location = factory.Sequence(lambda n: f"Place {n}")
+
+    @factory.post_generation
+    def badges(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.badges.set(extracted)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class EditorFactory(UserFactory):
+    @factory.post_generation
+    def editors_group(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name="Editors"))

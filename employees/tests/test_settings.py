@@ -1,0 +1,49 @@
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+
+def run_settings(env):
+    """Import the settings module in a fresh interpreter with exactly ``env``."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import directory_site.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])",
+        ],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_missing_secret_key_with_debug_off_is_a_clear_startup_error():
+    result = run_settings({})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_defaults_off_and_database_to_sqlite():
+    result = run_settings({"SECRET_KEY": "x" * 50})
+    assert result.stdout.split() == ["False", "django.db.backends.sqlite3"]
+
+
+def test_debug_mode_runs_without_a_secret_key():
+    result = run_settings({"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "engine"),
+    [
+        ("postgres://u@db:5432/directory", "django.db.backends.postgresql"),
+        ("sqlite:////tmp/x.db", "django.db.backends.sqlite3"),
+    ],
+)
+def test_database_url_picks_the_engine(url, engine):
+    result = run_settings({"SECRET_KEY": "x" * 50, "DATABASE_URL": url})
+    assert result.stdout.split()[1] == engine

@@ -1,0 +1,323 @@
+import uuid
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import DatabaseError
+from django.test import Client
+from django.urls import reverse
+
+from employees.models import Employee
+
+from .factories import EmployeeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = reverse("employees:list")
+CREATE_URL = reverse("employees:create")
+VALID = {"full_name": "Ana García", "job_title": "Engineer", "location": "Madrid"}
+
+
+def login_redirect(url):
+    return f"{reverse('login')}?next={url}"
+
+
+@pytest.fixture
+def employee(coffee):
+    return EmployeeFactory(full_name="Ana García", job_title="Engineer", location="Madrid", badges=[coffee])
+
+
+class TestAnonymous:
+    @pytest.mark.parametrize("name", ["list", "create"])
+    def test_pages_redirect_to_login(self, client, name):
+        url = reverse(f"employees:{name}")
+        assert client.get(url).url == login_redirect(url)
+
+    @pytest.mark.parametrize("name", ["detail", "update", "delete"])
+    def test_employee_pages_redirect_to_login(self, client, employee, name):
+        url = reverse(f"employees:{name}", args=[employee.pk])
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url == login_redirect(url)
+
+    def test_post_delete_changes_nothing(self, client, employee):
+        client.post(reverse("employees:delete", args=[employee.pk]))
+        assert Employee.objects.filter(pk=employee.pk).exists()
+
+
+class TestList:
+    def test_shows_name_title_location_and_labelled_badges(self, reader_client, employee):
+        response = reader_client.get(LIST_URL)
+        assert response.status_code == 200
+        content = response.content.decode()
+        for text in [
+            "Ana García",
+            "Engineer",
+            "Madrid",
+            'class="fa fa-coffee"',
+            '<span class="sr-only">Coffee Snob</span>',
+        ]:
+            assert text in content
+        assert employee.get_absolute_url() in content
+
+    def test_reader_sees_no_add_button(self, reader_client, employee):
+        assert CREATE_URL not in reader_client.get(LIST_URL).content.decode()
+
+    def test_editor_sees_add_button(self, editor_client, employee):
+        assert CREATE_URL in editor_client.get(LIST_URL).content.decode()
+
+    def test_search_by_name_title_location_and_badge(self, reader_client, employee, gamer):
+        other = EmployeeFactory(full_name="Ben Ode", job_title="Designer", location="London", badges=[gamer])
+        for query in ["garcía", "ENGINEER", "madrid", "coffee"]:
+            employees = list(reader_client.get(LIST_URL, {"q": query}).context["employees"])
+            assert employees == [employee], query
+        assert list(reader_client.get(LIST_URL, {"q": "gamer"}).context["employees"]) == [other]
+
+    def test_location_and_badge_filters_combine_with_search(self, reader_client, coffee, gamer):
+        match = EmployeeFactory(full_name="Ana One", location="Madrid", badges=[coffee])
+        EmployeeFactory(full_name="Ana Two", location="Madrid", badges=[gamer])
+        EmployeeFactory(full_name="Ana Three", location="Paris", badges=[coffee])
+        EmployeeFactory(full_name="Ben", location="Madrid", badges=[coffee])
+        response = reader_client.get(LIST_URL, {"q": "ana", "location": "Madrid", "badge": "coffee-snob"})
+        assert list(response.context["employees"]) == [match]
+
+    def test_unknown_filter_value_shows_a_message_and_no_rows(self, reader_client, employee):
+        response = reader_client.get(LIST_URL, {"badge": "no-such-badge"})
+        assert response.status_code == 200
+        assert list(response.context["employees"]) == []
+        assert "These filters could not be applied" in response.content.decode()
+
+    @pytest.mark.parametrize(
+        ("sort", "expected"),
+        [
+            ("name", ["Ana", "Ben", "Cleo"]),
+            ("-name", ["Cleo", "Ben", "Ana"]),
+            ("title", ["Ben", "Cleo", "Ana"]),
+            ("-location", ["Ana", "Cleo", "Ben"]),
+        ],
+    )
+    def test_sortable_columns(self, reader_client, sort, expected):
+        EmployeeFactory(full_name="Ana", job_title="Zookeeper", location="Zurich")
+        EmployeeFactory(full_name="Ben", job_title="Accountant", location="Athens")
+        EmployeeFactory(full_name="Cleo", job_title="Baker", location="Madrid")
+        response = reader_client.get(LIST_URL, {"sort": sort})
+        assert [e.full_name for e in response.context["employees"]] == expected
+
+    def test_paginates_25_a_page_keeping_the_query(self, reader_client):
+        EmployeeFactory.create_batch(30, location="Madrid")
+        EmployeeFactory(location="Paris")
+        response = reader_client.get(LIST_URL, {"location": "Madrid"})
+        assert len(response.context["employees"]) == 25
+        assert "?location=Madrid&amp;page=2" in response.content.decode()
+        second = reader_client.get(LIST_URL, {"location": "Madrid", "page": 2})
+        assert len(second.context["employees"]) == 5
+
+    @pytest.mark.parametrize("page", ["0", "-1", "abc", "3", str(10**20)])
+    def test_bad_page_numbers_give_404(self, reader_client, page):
+        EmployeeFactory.create_batch(3)
+        assert reader_client.get(LIST_URL, {"page": page}).status_code == 404
+
+    def test_last_page_keyword(self, reader_client):
+        EmployeeFactory.create_batch(26)
+        assert len(reader_client.get(LIST_URL, {"page": "last"}).context["employees"]) == 1
+
+    def test_empty_directory_says_what_to_do(self, editor_client):
+        content = editor_client.get(LIST_URL).content.decode()
+        assert "The directory is empty." in content
+        assert "Add the first employee" in content
+
+    def test_no_match_says_how_to_widen_the_search(self, reader_client, employee):
+        content = reader_client.get(LIST_URL, {"q": "nobody-by-this-name"}).content.decode()
+        assert "No employees match these filters." in content
+
+    def test_user_data_is_escaped(self, reader_client):
+        EmployeeFactory(full_name='<script>alert("x")</script>', location='" onmouseover="alert(1)')
+        content = reader_client.get(LIST_URL).content.decode()
+        assert '<script>alert("x")</script>' not in content
+        assert "&lt;script&gt;" in content
+        assert '" onmouseover="alert(1)' not in content
+
+    def test_search_query_is_escaped_when_shown_back(self, reader_client):
+        content = reader_client.get(LIST_URL, {"q": '"><script>alert(1)</script>'}).content.decode()
+        assert "<script>alert(1)</script>" not in content
+
+    @pytest.mark.parametrize("count", [5, 50])
+    def test_query_count_does_not_grow_with_rows(
+        self, reader_client, coffee, gamer, count, django_assert_max_num_queries
+    ):
+        EmployeeFactory.create_batch(count, badges=[coffee, gamer])
+        with django_assert_max_num_queries(9):
+            assert reader_client.get(LIST_URL).status_code == 200
+
+
+class TestDetail:
+    def test_shows_the_employee(self, reader_client, employee):
+        response = reader_client.get(employee.get_absolute_url())
+        assert response.status_code == 200
+        assert "Ana García" in response.content.decode()
+        assert "Coffee Snob" in response.content.decode()
+
+    def test_reader_sees_no_edit_or_delete(self, reader_client, employee):
+        content = reader_client.get(employee.get_absolute_url()).content.decode()
+        assert reverse("employees:update", args=[employee.pk]) not in content
+        assert reverse("employees:delete", args=[employee.pk]) not in content
+
+    def test_editor_sees_edit_and_delete(self, editor_client, employee):
+        content = editor_client.get(employee.get_absolute_url()).content.decode()
+        assert reverse("employees:update", args=[employee.pk]) in content
+        assert reverse("employees:delete", args=[employee.pk]) in content
+
+    def test_unknown_id_is_404(self, reader_client):
+        response = reader_client.get(reverse("employees:detail", args=[uuid.uuid4()]))
+        assert response.status_code == 404
+        assert "Page not found" in response.content.decode()
+
+    @pytest.mark.parametrize("bad_id", ["123", "not-a-uuid", "%00", "' OR 1=1 --"])
+    def test_malformed_id_is_404(self, reader_client, bad_id):
+        assert reader_client.get(f"/employees/{bad_id}/").status_code == 404
+
+
+class TestCreate:
+    def test_reader_is_forbidden_and_nothing_is_created(self, reader_client):
+        assert reader_client.get(CREATE_URL).status_code == 403
+        assert reader_client.post(CREATE_URL, VALID).status_code == 403
+        assert not Employee.objects.exists()
+
+    def test_editor_creates_and_is_redirected_with_a_message(self, editor_client, coffee):
+        response = editor_client.post(CREATE_URL, {**VALID, "badges": [coffee.pk]}, follow=True)
+        employee = Employee.objects.get()
+        assert response.redirect_chain == [(employee.get_absolute_url(), 302)]
+        assert "Ana García was added." in response.content.decode()
+        assert list(employee.badges.all()) == [coffee]
+
+    def test_form_shows_badge_checkboxes_with_icons(self, editor_client, coffee):
+        content = editor_client.get(CREATE_URL).content.decode()
+        assert 'type="checkbox"' in content
+        assert 'class="fa fa-coffee"' in content
+
+    def test_invalid_post_shows_errors_next_to_fields_and_in_a_summary(self, editor_client):
+        response = editor_client.post(CREATE_URL, {**VALID, "full_name": "   "})
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert 'id="error-summary"' in content
+        assert 'href="#id_full_name"' in content
+        assert "invalid-feedback" in content
+        assert not Employee.objects.exists()
+
+    def test_post_without_csrf_token_is_refused(self, editor):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(editor)
+        assert client.post(CREATE_URL, VALID).status_code == 403
+        assert not Employee.objects.exists()
+
+
+class TestUpdate:
+    def test_reader_is_forbidden(self, reader_client, employee):
+        url = reverse("employees:update", args=[employee.pk])
+        assert reader_client.post(url, {**VALID, "full_name": "Changed"}).status_code == 403
+        employee.refresh_from_db()
+        assert employee.full_name == "Ana García"
+
+    def test_editor_updates(self, editor_client, employee):
+        url = reverse("employees:update", args=[employee.pk])
+        assert editor_client.get(url).status_code == 200
+        response = editor_client.post(url, {**VALID, "job_title": "Staff Engineer"}, follow=True)
+        employee.refresh_from_db()
+        assert employee.job_title == "Staff Engineer"
+        assert list(employee.badges.all()) == []
+        assert "Ana García was updated." in response.content.decode()
+
+    def test_unknown_id_is_404(self, editor_client):
+        assert editor_client.get(reverse("employees:update", args=[uuid.uuid4()])).status_code == 404
+
+
+class TestDelete:
+    def test_get_asks_for_confirmation_and_changes_nothing(self, editor_client, employee):
+        response = editor_client.get(reverse("employees:delete", args=[employee.pk]))
+        assert response.status_code == 200
+        assert "Delete Ana García?" in response.content.decode()
+        assert Employee.objects.filter(pk=employee.pk).exists()
+
+    def test_post_deletes_with_a_message(self, editor_client, employee):
+        response = editor_client.post(reverse("employees:delete", args=[employee.pk]), follow=True)
+        assert response.redirect_chain == [(LIST_URL, 302)]
+        assert "Ana García was deleted." in response.content.decode()
+        assert not Employee.objects.exists()
+
+    def test_reader_is_forbidden(self, reader_client, employee):
+        assert reader_client.post(reverse("employees:delete", args=[employee.pk])).status_code == 403
+        assert Employee.objects.filter(pk=employee.pk).exists()
+
+    def test_user_with_only_delete_permission_can_delete(self, client, employee):
+        user = UserFactory()
+        user.user_permissions.add(Permission.objects.get(codename="delete_employee"))
+        client.force_login(user)
+        client.post(reverse("employees:delete", args=[employee.pk]))
+        assert not Employee.objects.exists()
+
+    def test_post_without_csrf_token_is_refused(self, editor, employee):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(editor)
+        assert client.post(reverse("employees:delete", args=[employee.pk])).status_code == 403
+        assert Employee.objects.filter(pk=employee.pk).exists()
+
+
+class TestAuth:
+    def test_login_page_renders_a_form(self, client):
+        response = client.get(reverse("login"))
+        assert response.status_code == 200
+        assert 'name="username"' in response.content.decode()
+
+    def test_login_then_logout(self, client, reader):
+        response = client.post(
+            reverse("login"), {"username": "reader", "password": "correct horse battery staple"}
+        )
+        assert response.url == LIST_URL
+        assert client.get(LIST_URL).status_code == 200
+        client.post(reverse("logout"))
+        assert client.get(LIST_URL).status_code == 302
+
+    def test_wrong_password_shows_an_error(self, client, reader):
+        response = client.post(reverse("login"), {"username": "reader", "password": "wrong"})
+        assert response.status_code == 200
+        assert "Please enter a correct username and password" in response.content.decode()
+
+    def test_logout_requires_post(self, reader_client):
+        assert reader_client.get(reverse("logout")).status_code == 405
+
+    def test_staff_see_the_admin_link(self, admin_client, reader_client):
+        assert reverse("admin:index") in admin_client.get(LIST_URL).content.decode()
+        assert reverse("admin:index") not in reader_client.get(LIST_URL).content.decode()
+
+
+class TestHealth:
+    def test_healthz_is_open_and_does_not_touch_the_database(self, client, django_assert_num_queries):
+        with django_assert_num_queries(0):
+            response = client.get("/healthz")
+        assert response.status_code == 200
+
+    def test_readyz_checks_the_database(self, client):
+        response = client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+
+    def test_readyz_is_503_when_the_database_fails(self, client, monkeypatch):
+        def broken_cursor(*args, **kwargs):
+            raise DatabaseError("connection refused")
+
+        monkeypatch.setattr("employees.views.connection.cursor", broken_cursor)
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["status"] == "unavailable"
+
+
+class TestErrorPages:
+    def test_500_page_renders_without_a_database(self, client, monkeypatch, settings):
+        from django.template import loader
+
+        html = loader.get_template("500.html").render({})
+        assert "Something went wrong" in html
+
+    def test_403_page_extends_the_base(self, reader_client):
+        content = reader_client.get(CREATE_URL).content.decode()
+        assert "Not allowed" in content
+        assert "Employee Directory" in content

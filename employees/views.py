@@ -1,0 +1,63 @@
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.messages.views import SuccessMessageMixin
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
+from django_filters.views import FilterView
+
+from .filters import EmployeeFilter
+from .forms import EmployeeForm
+from .models import Employee
+
+
+class EmployeeListView(LoginRequiredMixin, FilterView):
+    queryset = Employee.objects.with_badges()
+    filterset_class = EmployeeFilter
+    paginate_by = 25
+    context_object_name = "employees"
+    template_name = "employees/employee_list.html"
+
+
+class EmployeeDetailView(LoginRequiredMixin, DetailView):
+    queryset = Employee.objects.with_badges()
+
+
+class EmployeeCreateView(PermissionRequiredMixin, SuccessMessageMixin, CreateView):
+    model = Employee
+    form_class = EmployeeForm
+    permission_required = "employees.add_employee"
+    success_message = _("%(full_name)s was added.")
+
+
+class EmployeeUpdateView(PermissionRequiredMixin, SuccessMessageMixin, UpdateView):
+    model = Employee
+    form_class = EmployeeForm
+    permission_required = "employees.change_employee"
+    success_message = _("%(full_name)s was updated.")
+
+
+class EmployeeDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
+    model = Employee
+    permission_required = "employees.delete_employee"
+    success_url = reverse_lazy("employees:list")
+    success_message = _("%(full_name)s was deleted.")
+
+    def get_success_message(self, cleaned_data):
+        return self.success_message % {"full_name": self.object.full_name}
+
+
+def healthz(request):
+    """Liveness: the process answers. Never touches the database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def readyz(request):
+    """Readiness: the database answers, so the load balancer may send traffic here."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok"})
