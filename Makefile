@@ -27,7 +27,8 @@ run: $(VENV)/.runtime
 	$(MANAGE) migrate --no-input
 	$(MANAGE) loaddata badges sample_employees
 	@if [ -n "$$DJANGO_SUPERUSER_USERNAME" ] && [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
-		$(MANAGE) createsuperuser --no-input || echo "Superuser $$DJANGO_SUPERUSER_USERNAME was not created (see above); the existing account is unchanged."; \
+		DJANGO_SUPERUSER_EMAIL="$${DJANGO_SUPERUSER_EMAIL:-$$DJANGO_SUPERUSER_USERNAME@localhost}" \
+			$(MANAGE) createsuperuser --no-input || echo "Superuser $$DJANGO_SUPERUSER_USERNAME was not created (see above); the existing account is unchanged."; \
 	fi
 	@echo
 	@echo "Sign in with a superuser. Create one with: $(MANAGE) createsuperuser"
