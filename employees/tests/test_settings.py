@@ -55,7 +55,8 @@ def log_one_warning(env):
         [
             sys.executable,
             "-c",
-            "import logging, django; django.setup(); logging.getLogger('directory_site').warning('disk %s full', 'C')",
+            "import logging, django; django.setup(); "
+            "logging.getLogger('directory_site').warning('disk %s full', 'C')",
         ],
         env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "directory_site.settings", **env},
         cwd=settings.BASE_DIR,
