@@ -3,11 +3,10 @@ import logging
 import re
 
 import pytest
-from django.conf import settings
 from django.urls import path
 from pythonjsonlogger.json import JsonFormatter
 
-from directory_site.request_logging import RequestIdFilter
+from directory_site.request_logging import JSON_FORMATTER, RequestIdFilter
 from directory_site.urls import urlpatterns as site_urlpatterns
 
 
@@ -20,8 +19,7 @@ urlpatterns = [*site_urlpatterns, path("broken", broken_view)]
 
 def json_formatted(record):
     """``record`` as the production handler writes it: request id added, then formatted as JSON."""
-    config = settings.LOGGING["formatters"]["json"]
-    formatter = JsonFormatter(config["format"], rename_fields=config["rename_fields"])
+    formatter = JsonFormatter(JSON_FORMATTER["format"], rename_fields=JSON_FORMATTER["rename_fields"])
     RequestIdFilter().filter(record)
     return json.loads(formatter.format(record))
 
