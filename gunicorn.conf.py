@@ -34,4 +34,6 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
             "gunicorn.access": {"handlers": ["console"] if access_log else [], "propagate": False},
         },
     }
+# The control socket needs a writable home directory, which the image's user has not; signals do its work.
+control_socket_disable = True
 wsgi_app = "directory_site.wsgi:application"

@@ -21,8 +21,9 @@ WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # The formatter of settings.LOGGING and gunicorn.conf.py: one JSON object per line, a traceback in a field.
 JSON_FORMATTER = {
     "()": "pythonjsonlogger.json.JsonFormatter",
-    "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "exc_info": "traceback"},
+    "format": "%(levelname)s %(name)s %(message)s",
+    "timestamp": "time",
+    "rename_fields": {"levelname": "level", "name": "logger", "exc_info": "traceback"},
 }
 
 request_id_var = ContextVar("request_id", default=None)

@@ -1,6 +1,7 @@
 import json
 import logging
 import re
+from datetime import datetime
 
 import pytest
 from django.urls import path
@@ -19,7 +20,8 @@ urlpatterns = [*site_urlpatterns, path("broken", broken_view)]
 
 def json_formatted(record):
     """``record`` as the production handler writes it: request id added, then formatted as JSON."""
-    formatter = JsonFormatter(JSON_FORMATTER["format"], rename_fields=JSON_FORMATTER["rename_fields"])
+    options = {key: value for key, value in JSON_FORMATTER.items() if key not in {"()", "format"}}
+    formatter = JsonFormatter(JSON_FORMATTER["format"], **options)
     RequestIdFilter().filter(record)
     return json.loads(formatter.format(record))
 
@@ -82,6 +84,7 @@ def test_request_line_is_one_json_object(client, caplog):
     assert line["logger"] == "directory_site.requests"
     assert line["level"] == "INFO"
     assert line["message"] == "GET /healthz 200"
+    assert datetime.fromisoformat(line["time"]).tzinfo is not None
     assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz", 200)
     assert line["request_id"] == "abc"
     assert isinstance(line["duration_ms"], float)
