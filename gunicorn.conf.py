@@ -37,3 +37,6 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
 # The control socket needs a writable home directory, which the image's user has not; signals do its work.
 control_socket_disable = True
 wsgi_app = "directory_site.wsgi:application"
+# Load the app once in the master and fork the workers from it: they start at once and share its memory.
+# A new release is a new container (or a restart), never a HUP reload of the code.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes"}
