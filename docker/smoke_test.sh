@@ -81,6 +81,21 @@ assert isinstance(line["duration_ms"], float) and line["user_id"] is not None, l
 ' || fail "no JSON request line with method, path, status, duration and user for request $request_id"
 echo "ok: one JSON line for the request, with its id and the user"
 
+echo "-- backup with pg_dump, restore with pg_restore into a new database"
+psql=("${compose[@]}" exec -T db psql --username=directory --no-align --tuples-only)
+# Every table of the public schema with its row count, in name order.
+row_counts="select table_name, (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I',
+  table_name), false, true, '')))[1]::text from information_schema.tables where table_schema = 'public' order by 1"
+"${compose[@]}" exec -T db pg_dump --username=directory --format=custom directory >"$work/directory.dump"
+"${compose[@]}" exec -T db createdb --username=directory directory_restored
+"${compose[@]}" exec -T db pg_restore --username=directory --no-owner --exit-on-error --dbname=directory_restored \
+  <"$work/directory.dump"
+"${psql[@]}" --dbname=directory --command="$row_counts" >"$work/counts.before"
+"${psql[@]}" --dbname=directory_restored --command="$row_counts" >"$work/counts.after"
+grep -qx "employees_employee|32" "$work/counts.before" || fail "the sample employees are not in the database"
+diff "$work/counts.before" "$work/counts.after" || fail "the restored database has other row counts"
+echo "ok: $(wc -l <"$work/counts.after") tables restored from a $(du -k "$work/directory.dump" | cut -f1) kB dump, same row counts"
+
 echo "-- non-root, check --deploy"
 uids=$("${compose[@]}" exec -T web sh -c 'cat /proc/[0-9]*/status 2>/dev/null' | awk '/^Uid:/ {print $2}' | sort -u)
 [ -n "$uids" ] && ! grep -qx 0 <<<"$uids" || fail "a process in the web container runs as root (uids: $uids)"
