@@ -133,13 +133,24 @@ running = datetime.fromisoformat(f"{date}T{time}").replace(tzinfo=timezone.utc).
 running += float(f"0.{fraction or 0}")
 print(f"{float(ready) - running:.2f} {float(ready) - float(started):.2f}")
 EOF
+  # CPU seconds the container spent to get there (the entrypoint's wait is in PID 1's children time): about the
+  # wall time on an idle machine, whatever else the machine is running.
+  "${docker[@]}" exec "$app_container" python -c '
+import os
+ticks = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if int(pid) != os.getpid():
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+print(f"{ticks / os.sysconf(\"SC_CLK_TCK\"):.2f}")' >>"$work/cpu"
   "${docker[@]}" stop -t 10 "$app_container" >/dev/null
 done
-python3 - "$image_bytes" "$base_bytes" "$work/starts" "$work/memory" "$START_RUNS" <<'EOF'
+python3 - "$image_bytes" "$base_bytes" "$work/starts" "$work/cpu" "$work/memory" "$START_RUNS" <<'EOF'
 import statistics
 import sys
 
-image, base, starts, memory, runs = sys.argv[1:]
+image, base, starts, cpu, memory, runs = sys.argv[1:]
+cpu_seconds = sorted(float(line) for line in open(cpu))
 from_running = sorted(float(line.split()[0]) for line in open(starts))
 from_command = sorted(float(line.split()[1]) for line in open(starts))
 workers = [float(row.split("|")[3]) for row in open(memory) if "| worker |" in row]
@@ -150,6 +161,7 @@ print(f"| image size | {int(image) / 1e6:.0f} MB (base python:3.12-slim here: {i
 print(f"| container running to /readyz 200, median of {runs} | {statistics.median(from_running):.2f} s "
       f"(min {from_running[0]:.2f}, max {from_running[-1]:.2f}) |")
 print(f"| `start` command to /readyz 200, median of {runs} | {statistics.median(from_command):.2f} s |")
+print(f"| CPU time of the container until /readyz 200, median of {runs} | {statistics.median(cpu_seconds):.2f} s |")
 print(f"| RSS per gunicorn worker after the sample pages | {', '.join(f'{w:.1f}' for w in workers)} MB |")
 print(f"| load average during the run | {load} |")
 print()
