@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every container start: wait for the database (bounded), then run the command (gunicorn by default).
+# Every container start: wait for the database (DATABASE_WAIT_TIMEOUT seconds at most), then run the command.
 set -eu
-python manage.py wait_for_database --timeout "${DATABASE_WAIT_TIMEOUT:-60}"
+python docker/wait_for_database.py
 exec "$@"

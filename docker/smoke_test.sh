@@ -142,7 +142,7 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
     if int(pid) != os.getpid():
         fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
         ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
-print(f"{ticks / os.sysconf(\"SC_CLK_TCK\"):.2f}")' >>"$work/cpu"
+print(round(ticks / os.sysconf("SC_CLK_TCK"), 2))' >>"$work/cpu"
   "${docker[@]}" stop -t 10 "$app_container" >/dev/null
 done
 python3 - "$image_bytes" "$base_bytes" "$work/starts" "$work/cpu" "$work/memory" "$START_RUNS" <<'EOF'
