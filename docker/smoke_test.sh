@@ -96,6 +96,16 @@ grep -qx "employees_employee|32" "$work/counts.before" || fail "the sample emplo
 diff "$work/counts.before" "$work/counts.after" || fail "the restored database has other row counts"
 echo "ok: $(wc -l <"$work/counts.after") tables restored from a $(du -k "$work/directory.dump" | cut -f1) kB dump, same row counts"
 
+echo "-- the image's HEALTHCHECK"
+healthcheck=$("${docker[@]}" image inspect --format '{{json .Config.Healthcheck.Test}}' employee-directory:latest || true)
+mapfile -t probe < <(python3 -c '
+import json, sys
+test = json.loads(sys.argv[1] or "null") or []
+print("\n".join(test[1:] if test[:1] == ["CMD"] else []))' "$healthcheck")
+[ -n "${probe[0]:-}" ] || fail "no HEALTHCHECK in the image (podman keeps it only with BUILDAH_FORMAT=docker)"
+"${compose[@]}" exec -T web "${probe[@]}" || fail "the HEALTHCHECK command failed in the running container"
+echo "ok: the HEALTHCHECK command passes"
+
 echo "-- non-root, check --deploy"
 uids=$("${compose[@]}" exec -T web sh -c 'cat /proc/[0-9]*/status 2>/dev/null' | awk '/^Uid:/ {print $2}' | sort -u)
 [ -n "$uids" ] && ! grep -qx 0 <<<"$uids" || fail "a process in the web container runs as root (uids: $uids)"
