@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the image, brings the compose stack up with the sample data and checks it as an operator would:
 # /readyz, an admin login and the list page served from PostgreSQL, JSON request logs with the request id,
-# non-root processes, `check --deploy`. Then it measures the figures in docs/DEPLOYMENT.md (image size,
+# a pg_dump/pg_restore round trip, the image's HEALTHCHECK, non-root processes, `check --deploy`. Then it measures the figures in docs/DEPLOYMENT.md (image size,
 # container start to /readyz 200, gunicorn worker memory), prints them as a table, and removes the stack,
 # its volume and its containers whatever happens.
 #
@@ -39,7 +39,7 @@ fail() {
   exit 1
 }
 now() { python3 -c 'import time; print(time.time())'; }
-# Seconds until $1/readyz answers 200, polled every 50 ms, at most $2 seconds.
+# Polls $1/readyz every 50 ms until it answers 200; fails after $2 seconds.
 wait_ready() {
   local deadline=$((SECONDS + $2))
   until [ "$(curl -s -o /dev/null -w '%{http_code}' "$1/readyz")" = 200 ]; do
