@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the image, brings the compose stack up with the sample data and checks it as an operator would:
 # /readyz, an admin login and the list page served from PostgreSQL, JSON request logs with the request id,
-# a pg_dump/pg_restore round trip, the image's HEALTHCHECK, non-root processes, `check --deploy`. Then it measures the figures in docs/DEPLOYMENT.md (image size,
-# container start to /readyz 200, gunicorn worker memory), prints them as a table, and removes the stack,
-# its volume and its containers whatever happens.
+# a pg_dump/pg_restore round trip, the image's HEALTHCHECK, non-root processes, `check --deploy`.
+# Then it measures the figures in docs/DEPLOYMENT.md (image size, container start to /readyz 200, gunicorn
+# worker memory), prints them as a table, and removes the stack, its volume and its containers whatever happens.
 #
 #   bash docker/smoke_test.sh                          # with Docker
 #   DOCKER=podman COMPOSE="podman compose" bash docker/smoke_test.sh
