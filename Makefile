@@ -9,7 +9,7 @@ PORT ?= 8000
 POSTGRES_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format checks vendor clean
+.PHONY: run test test-sqlite test-postgres lint format checks vendor clean container-test
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ checks: $(VENV)/.runtime
 	DEBUG=true $(MANAGE) makemigrations --check --dry-run
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=directory.example.com \
 		$(MANAGE) check --deploy --fail-level WARNING
+
+## container-test: build the image, start the compose stack, check it, print its figures, remove it
+DOCKER ?= docker
+COMPOSE ?= docker compose
+container-test:
+	DOCKER="$(DOCKER)" COMPOSE="$(COMPOSE)" bash docker/smoke_test.sh
 
 ## vendor: refresh static/vendor/ from the pinned npm packages in package.json
 vendor:

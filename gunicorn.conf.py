@@ -2,6 +2,8 @@
 
 import os
 
+from directory_site.request_logging import JSON_FORMATTER
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # gthread workers: a slow client ties up one thread, not a whole worker.
@@ -14,5 +16,27 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "0"))
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 errorlog = "-"
-accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() in {"1", "true", "yes"} else None
+access_log = os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() in {"1", "true", "yes"}
+accesslog = "-" if access_log else None
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    # Gunicorn's own lines (start, worker boot and exit) as JSON on stdout, like the app's. The app logs
+    # every request itself, with more fields, so gunicorn's access log stays off unless asked for.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": JSON_FORMATTER},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}
+        },
+        "root": {"handlers": ["console"], "level": loglevel.upper()},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
+            "gunicorn.access": {"handlers": ["console"] if access_log else [], "propagate": False},
+        },
+    }
+# The control socket needs a writable home directory, which the image's user has not; signals do its work.
+control_socket_disable = True
 wsgi_app = "directory_site.wsgi:application"
+# Load the app once in the master and fork the workers from it: they start at once and share its memory.
+# A new release is a new container (or a restart), never a HUP reload of the code.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes"}

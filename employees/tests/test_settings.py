@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -47,3 +48,29 @@ def test_debug_mode_runs_without_a_secret_key():
 def test_database_url_picks_the_engine(url, engine):
     result = run_settings({"SECRET_KEY": "x" * 50, "DATABASE_URL": url})
     assert result.stdout.split()[1] == engine
+
+
+def log_one_warning(env):
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import logging, django; django.setup(); "
+            "logging.getLogger('directory_site').warning('disk %s full', 'C')",
+        ],
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "directory_site.settings", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_logs_are_json_lines_on_stdout_by_default():
+    line = json.loads(log_one_warning({"SECRET_KEY": "x" * 50}))
+    assert line["message"] == "disk C full"
+    assert (line["level"], line["logger"], line["request_id"]) == ("WARNING", "directory_site", None)
+
+
+def test_logs_are_plain_text_in_debug_mode():
+    assert "WARNING directory_site [None] disk C full" in log_one_warning({"DEBUG": "true"})

@@ -1,0 +1,81 @@
+"""One JSON log line per request, and a request id that ties every log line of a request together.
+
+The id comes from the load balancer's ``X-Request-ID`` header when it sends a well-formed one, else it is
+generated; either way it is returned in the response's ``X-Request-ID`` header. ``RequestIdFilter`` stamps
+it on every log record, so the ``django.request`` error with its traceback carries the same id as the
+request line.
+"""
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+
+from django.utils.functional import empty
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Anything else from the client (spaces, quotes, newlines, a megabyte) is replaced by a fresh id.
+WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+# The formatter of settings.LOGGING and gunicorn.conf.py: one JSON object per line, a traceback in a field.
+JSON_FORMATTER = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "format": "%(levelname)s %(name)s %(message)s",
+    "timestamp": "time",
+    "rename_fields": {"levelname": "level", "name": "logger", "exc_info": "traceback"},
+}
+
+request_id_var = ContextVar("request_id", default=None)
+logger = logging.getLogger("directory_site.requests")
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` to every record: the current request's id, or null outside a request."""
+
+    def filter(self, record):
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+def user_id(request):
+    """The signed-in user's id, if the request has already looked the user up.
+
+    Looking the user up only to log it would read the session from the database on every request,
+    /healthz included, which must answer without the database.
+    """
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return None
+    return user.pk
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request.id = incoming if WELL_FORMED_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request.id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request.id
+            logger.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user_id": user_id(request),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
