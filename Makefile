@@ -75,6 +75,8 @@ vendor:
 	cp node_modules/font-awesome/css/font-awesome.min.css static/vendor/font-awesome/css/
 	cp node_modules/font-awesome/fonts/* static/vendor/font-awesome/fonts/
 	cp node_modules/jquery/dist/jquery.slim.min.js node_modules/jquery/LICENSE.txt static/vendor/jquery/
+	mkdir -p static/vendor/chart.js
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map node_modules/chart.js/LICENSE.md static/vendor/chart.js/
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .coverage

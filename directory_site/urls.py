@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from employees.views import healthz, readyz
 
@@ -12,3 +15,15 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]
+
+if settings.SERVE_MEDIA:
+    # Photos are small and seen by staff only, so the site serves them itself, behind sign-in. A large
+    # deployment serves MEDIA_ROOT from the web server instead, or stores photos in a bucket (see README).
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$",
+            login_required(serve),
+            {"document_root": settings.MEDIA_ROOT},
+            name="media",
+        )
+    ]

@@ -4,12 +4,12 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
+from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 from django_filters.views import FilterView
 
 from .filters import EmployeeFilter
 from .forms import EmployeeForm
-from .models import Employee
+from .models import Badge, Employee
 
 
 class EmployeeListView(LoginRequiredMixin, FilterView):
@@ -46,6 +46,15 @@ class EmployeeDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVie
 
     def get_success_message(self, cleaned_data):
         return self.success_message % {"full_name": self.object.full_name}
+
+
+class HeadcountView(LoginRequiredMixin, TemplateView):
+    template_name = "employees/headcount.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            locations=Employee.objects.headcount_by_location(), badges=Badge.objects.with_headcount(), **kwargs
+        )
 
 
 def healthz(request):
