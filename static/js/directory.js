@@ -6,13 +6,7 @@
 
   function searchBox() {
     // The list page's own search field when there is one, else the one in the navigation bar.
-    var fields = document.querySelectorAll("#id_q, #nav-search");
-    for (var i = 0; i < fields.length; i++) {
-      if (fields[i].offsetParent !== null) {
-        return fields[i];
-      }
-    }
-    return fields[0] || null;
+    return document.getElementById("id_q") || document.getElementById("nav-search");
   }
 
   function firstResult() {
@@ -64,6 +58,12 @@
       );
     });
   });
+
+  // After a failed submit, start at the summary of what to fix; its links lead to each field.
+  var errorSummary = document.getElementById("error-summary");
+  if (errorSummary) {
+    errorSummary.focus();
+  }
 
   var dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "long", timeStyle: "short" });
   document.querySelectorAll("time[data-local]").forEach(function (time) {
