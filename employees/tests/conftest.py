@@ -133,8 +133,8 @@ def axe_source():
 
 
 @pytest.fixture
-def axe_violations(axe_source):
-    """The WCAG 2.2 A and AA violations axe-core finds on the page, as "rule: selector" lines."""
+def assert_accessible(axe_source):
+    """Fail, listing each one, if axe-core finds any WCAG 2.2 A or AA violation on the page."""
 
     def check(page):
         # Evaluated through the DevTools protocol, so the site's Content Security Policy does not block it.
@@ -143,10 +143,12 @@ def axe_violations(axe_source):
             """() => axe.run(document, {runOnly: {type: "tag",
                 values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})"""
         )
-        return [
+        violations = [
             f"{violation['id']}: {node['target']} {node['failureSummary']}"
             for violation in results["violations"]
             for node in violation["nodes"]
         ]
+        if violations:
+            pytest.fail(f"{len(violations)} axe violations on {page.url}:\n" + "\n".join(violations), pytrace=False)
 
     return check
