@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap4",
     "django_filters",
     "employees",
-    # Last, as its documentation asks: deletes a photo's files when they are replaced or their employee deleted.
+    # Last, as its documentation asks: deletes a photo's files once replaced or their employee deleted.
     "django_cleanup.apps.CleanupConfig",
 ]
 

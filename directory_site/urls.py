@@ -1,11 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django.views.static import serve
 
-from employees.views import healthz, readyz
+from employees.views import healthz, media, readyz
 
 urlpatterns = [
     path("", include("employees.urls")),
@@ -22,8 +20,7 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(
             rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$",
-            login_required(serve),
-            {"document_root": settings.MEDIA_ROOT},
+            media,
             name="media",
         )
     ]

@@ -26,7 +26,7 @@ class EmployeeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        # Bootstrap's custom file input comes with an inline script, which the Content Security Policy forbids.
+        # Bootstrap's custom file input comes with an inline script, which the Content Security Policy blocks.
         self.helper.use_custom_control = False
         self.thumbnail = None
 

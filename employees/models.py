@@ -102,7 +102,9 @@ class Employee(models.Model):
         blank=True,
         help_text=_("Optional. A JPEG, PNG or WebP image of at most 5 MB and 4,000 pixels on a side."),
     )
-    photo_thumbnail = models.ImageField(_("photo thumbnail"), upload_to=photo_path, blank=True, editable=False)
+    photo_thumbnail = models.ImageField(
+        _("photo thumbnail"), upload_to=photo_path, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

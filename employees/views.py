@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import DatabaseError, connection
@@ -5,6 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
+from django.views.static import serve
 from django_filters.views import FilterView
 
 from .filters import EmployeeFilter
@@ -53,7 +56,9 @@ class HeadcountView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            locations=Employee.objects.headcount_by_location(), badges=Badge.objects.with_headcount(), **kwargs
+            locations=Employee.objects.headcount_by_location(),
+            badges=Badge.objects.with_headcount(),
+            **kwargs,
         )
 
 
@@ -70,3 +75,9 @@ def readyz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+def media(request, path):
+    """An uploaded photo, for signed-in users only. SecurityMiddleware adds ``X-Content-Type-Options``."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -99,7 +99,13 @@ def sign_in(page, live_server, user):
     client = Client()
     client.force_login(user)
     page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
     )
     return page
 
@@ -149,6 +155,8 @@ def assert_accessible(axe_source):
             for node in violation["nodes"]
         ]
         if violations:
-            pytest.fail(f"{len(violations)} axe violations on {page.url}:\n" + "\n".join(violations), pytrace=False)
+            pytest.fail(
+                f"{len(violations)} axe violations on {page.url}:\n" + "\n".join(violations), pytrace=False
+            )
 
     return check

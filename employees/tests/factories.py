@@ -52,7 +52,7 @@ class EditorFactory(UserFactory):
 
 
 def image_bytes(image_format="JPEG", size=(800, 600), **save_options):
-    """An image of ``size`` pixels encoded as ``image_format``: half blue, half orange, so crops can be seen."""
+    """An image of ``size`` pixels in ``image_format``: half blue, half orange, so crops can be seen."""
     image = Image.new("RGB", size, (11, 92, 173))
     image.paste((255, 140, 0), (size[0] // 2, 0, size[0], size[1]))
     buffer = io.BytesIO()

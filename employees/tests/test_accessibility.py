@@ -21,7 +21,9 @@ def scheme(request):
 
 @pytest.fixture
 def ana(coffee, gamer):
-    return EmployeeFactory(full_name="Ana García", job_title="Engineer", location="Madrid", badges=[coffee, gamer])
+    return EmployeeFactory(
+        full_name="Ana García", job_title="Engineer", location="Madrid", badges=[coffee, gamer]
+    )
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The directory in a real browser: Chromium, driven by Playwright, against the live server.
 
-Run with `make test-browser` (part of `make test`). Each test saves screenshots under test-results/screenshots/.
+Run with `make test-browser` (part of `make test`). Screenshots are saved under test-results/screenshots/.
 """
 
 import re
@@ -209,11 +209,23 @@ class TestKeyboard:
         reached = []
         for _ in range(40):
             page.keyboard.press("Tab")
-            reached.append(page.evaluate("() => document.activeElement.textContent.trim() || document.activeElement.id"))
+            reached.append(
+                page.evaluate("() => document.activeElement.textContent.trim() || document.activeElement.id")
+            )
             if reached[-1] == "Skip to content" and len(reached) > 1:
                 break
-        for action in ["Skip to content", "Employee Directory", "Headcount", "Add employee", "editor", "Employees",
-                       "Madrid", "Coffee Snob", "Edit", "Delete"]:
+        for action in [
+            "Skip to content",
+            "Employee Directory",
+            "Headcount",
+            "Add employee",
+            "editor",
+            "Employees",
+            "Madrid",
+            "Coffee Snob",
+            "Edit",
+            "Delete",
+        ]:
             assert any(text.endswith(action) for text in reached), (action, reached)
         # Focus went all the way round the page back to the start: nothing held it.
         assert reached[-1] == "Skip to content"
