@@ -26,7 +26,8 @@ class BadgeManager(models.Manager):
         return self.get(slug=slug)
 
     def with_headcount(self):
-        return self.annotate(headcount=models.Count("employees"))
+        # Meta.ordering is not applied to a GROUP BY query, so the order is given again.
+        return self.annotate(headcount=models.Count("employees")).order_by("position", "name")
 
 
 class Badge(models.Model):

@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 from django.views.static import serve
 from django_filters.views import FilterView
@@ -78,6 +79,10 @@ def readyz(request):
 
 
 @login_required
+@cache_control(private=True, max_age=31_536_000, immutable=True)
 def media(request, path):
-    """An uploaded photo, for signed-in users only. SecurityMiddleware adds ``X-Content-Type-Options``."""
+    """An uploaded photo, for signed-in users only. SecurityMiddleware adds ``X-Content-Type-Options``.
+
+    A photo's random name is never reused (a new photo gets a new name), so browsers may keep it for a year.
+    """
     return serve(request, path, document_root=settings.MEDIA_ROOT)

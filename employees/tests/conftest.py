@@ -1,4 +1,5 @@
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -139,10 +140,14 @@ def axe_source():
 
 
 @pytest.fixture
-def assert_accessible(axe_source):
-    """Fail, listing each one, if axe-core finds any WCAG 2.2 A or AA violation on the page."""
+def assert_accessible(axe_source, screenshot, request):
+    """Fail, listing each one, if axe-core finds any WCAG 2.2 A or AA violation on the page.
+
+    The page is saved as a screenshot named after the test first, so every checked page can be looked at.
+    """
 
     def check(page):
+        screenshot(page, "axe-" + re.sub(r"\W+", "-", request.node.name).strip("-"))
         # Evaluated through the DevTools protocol, so the site's Content Security Policy does not block it.
         page.evaluate(axe_source)
         results = page.evaluate(

@@ -351,6 +351,7 @@ class TestPhotos:
         assert response.status_code == 200
         assert response["Content-Type"] == "image/webp"
         assert response["X-Content-Type-Options"] == "nosniff"
+        assert "private" in response["Cache-Control"]
         assert Client().get(url).url == login_redirect(url)
 
     def test_list_shows_initials_for_employees_without_a_photo(self, reader_client, employee):
