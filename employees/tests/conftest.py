@@ -88,6 +88,16 @@ def base_url(live_server):
 
 
 @pytest.fixture
+def page(page):
+    """Playwright's page, failing the test if any script on it throws."""
+    errors = []
+    # A lambda, not errors.append: Playwright tags its handlers, which a built-in method cannot carry.
+    page.on("pageerror", lambda error: errors.append(error))
+    yield page
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
 def browser_settings(settings):
     # The live server speaks plain HTTP, so the production-only "Secure" cookie flag must be off.
     settings.SESSION_COOKIE_SECURE = False
