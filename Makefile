@@ -8,8 +8,9 @@ PORT ?= 8000
 # The PostgreSQL run of `make test` uses DATABASE_URL when it names PostgreSQL, else this local server.
 POSTGRES_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 PYTEST_ARGS ?=
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres lint format checks vendor clean container-test
+.PHONY: run test test-sqlite test-postgres test-browser lint format checks vendor clean container-test
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,8 +37,8 @@ run: $(VENV)/.runtime
 	@echo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-## test: the whole suite on SQLite and on PostgreSQL (SQLITE_ONLY=1 skips PostgreSQL)
-test: test-sqlite $(if $(SQLITE_ONLY),,test-postgres)
+## test: the whole suite on SQLite and on PostgreSQL, then the browser tests (SQLITE_ONLY=1 skips PostgreSQL)
+test: test-sqlite $(if $(SQLITE_ONLY),,test-postgres) test-browser
 
 test-sqlite: $(VENV)/.dev
 	DATABASE_URL=sqlite:///db.sqlite3 $(PY) -m pytest $(PYTEST_ARGS)
@@ -49,6 +50,18 @@ test-postgres: $(VENV)/.dev
 		echo "or point DATABASE_URL at another server, or run SQLite only:  make test SQLITE_ONLY=1" >&2; \
 		exit 1; }
 	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+## test-browser: the browser tests (accessibility with axe-core, user journeys) in Chromium; screenshots in test-results/
+test-browser: $(VENV)/.dev node_modules/.installed
+	@test -x $(CHROMIUM) || { \
+		echo "Chromium is not installed at $(CHROMIUM)." >&2; \
+		echo "Install it with:  sudo apt-get install -y chromium   (or set CHROMIUM=/path/to/chromium)" >&2; \
+		exit 1; }
+	DATABASE_URL=sqlite:///db.sqlite3 CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 ## lint: ruff, as CI runs it
 lint: $(VENV)/.dev
@@ -82,6 +95,8 @@ vendor:
 	cp node_modules/font-awesome/css/font-awesome.min.css static/vendor/font-awesome/css/
 	cp node_modules/font-awesome/fonts/* static/vendor/font-awesome/fonts/
 	cp node_modules/jquery/dist/jquery.slim.min.js node_modules/jquery/LICENSE.txt static/vendor/jquery/
+	mkdir -p static/vendor/chart.js
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map node_modules/chart.js/LICENSE.md static/vendor/chart.js/
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .coverage
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .coverage test-results

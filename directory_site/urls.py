@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from employees.views import healthz, readyz
+from employees.views import healthz, media, readyz
 
 urlpatterns = [
     path("", include("employees.urls")),
@@ -12,3 +13,14 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]
+
+if settings.SERVE_MEDIA:
+    # Photos are small and seen by staff only, so the site serves them itself, behind sign-in. A large
+    # deployment serves MEDIA_ROOT from the web server instead, or stores photos in a bucket (see README).
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$",
+            media,
+            name="media",
+        )
+    ]

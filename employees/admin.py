@@ -19,6 +19,8 @@ class EmployeeAdmin(admin.ModelAdmin):
     search_fields = ["full_name", "job_title", "location", "badges__name"]
     filter_horizontal = ["badges"]
     readonly_fields = ["created_at", "updated_at"]
+    # Photos go through the directory's own form, which validates and re-encodes them.
+    exclude = ["photo"]
     # Counting every row of a large table for "N total" costs more than the page itself.
     show_full_result_count = False
 

@@ -7,6 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+def photo_path(employee, filename):
+    """A random name, so a photo's address tells nothing and cannot be guessed from the employee."""
+    return f"photos/{uuid.uuid4().hex}.webp"
+
+
 def not_blank(field):
     """A check constraint that rejects empty and space-only values of ``field`` in the database itself."""
     return models.CheckConstraint(
@@ -19,6 +24,10 @@ def not_blank(field):
 class BadgeManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
+
+    def with_headcount(self):
+        # Meta.ordering is not applied to a GROUP BY query, so the order is given again.
+        return self.annotate(headcount=models.Count("employees")).order_by("position", "name")
 
 
 class Badge(models.Model):
@@ -76,6 +85,9 @@ class EmployeeQuerySet(models.QuerySet):
     def locations(self):
         return self.order_by("location").values_list("location", flat=True).distinct()
 
+    def headcount_by_location(self):
+        return self.order_by("location").values("location").annotate(headcount=models.Count("id"))
+
 
 class Employee(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -85,6 +97,15 @@ class Employee(models.Model):
         _("location"), max_length=100, help_text=_("The office or city where this person works.")
     )
     badges = models.ManyToManyField(Badge, blank=True, related_name="employees", verbose_name=_("badges"))
+    photo = models.ImageField(
+        _("photo"),
+        upload_to=photo_path,
+        blank=True,
+        help_text=_("Optional. A JPEG, PNG or WebP image of at most 5 MB and 4,000 pixels on a side."),
+    )
+    photo_thumbnail = models.ImageField(
+        _("photo thumbnail"), upload_to=photo_path, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -106,3 +127,14 @@ class Employee(models.Model):
 
     def get_absolute_url(self):
         return reverse("employees:detail", kwargs={"pk": self.pk})
+
+    @property
+    def initials(self):
+        """Up to two letters for the avatar shown when there is no photo: "Ana María García" gives "AG"."""
+        words = self.full_name.split()
+        return "".join(word[0] for word in words[:1] + words[1:][-1:]).upper()
+
+    @property
+    def avatar_color(self):
+        """One of eight avatar colours, always the same for one employee."""
+        return self.pk.int % 8 if self.pk else 0

@@ -1,15 +1,19 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import CreateView, DeleteView, DetailView, UpdateView
+from django.views.decorators.cache import cache_control
+from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
+from django.views.static import serve
 from django_filters.views import FilterView
 
 from .filters import EmployeeFilter
 from .forms import EmployeeForm
-from .models import Employee
+from .models import Badge, Employee
 
 
 class EmployeeListView(LoginRequiredMixin, FilterView):
@@ -48,6 +52,17 @@ class EmployeeDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVie
         return self.success_message % {"full_name": self.object.full_name}
 
 
+class HeadcountView(LoginRequiredMixin, TemplateView):
+    template_name = "employees/headcount.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            locations=Employee.objects.headcount_by_location(),
+            badges=Badge.objects.with_headcount(),
+            **kwargs,
+        )
+
+
 def healthz(request):
     """Liveness: the process answers. Never touches the database."""
     return HttpResponse("ok", content_type="text/plain")
@@ -61,3 +76,13 @@ def readyz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+@cache_control(private=True, max_age=31_536_000, immutable=True)
+def media(request, path):
+    """An uploaded photo, for signed-in users only. SecurityMiddleware adds ``X-Content-Type-Options``.
+
+    A photo's random name is never reused (a new photo gets a new name), so browsers may keep it for a year.
+    """
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -1,5 +1,9 @@
+import io
+
 import factory
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from employees.models import Badge, Employee
 
@@ -45,3 +49,16 @@ class EditorFactory(UserFactory):
     def editors_group(self, create, extracted, **kwargs):
         if create:
             self.groups.add(Group.objects.get(name="Editors"))
+
+
+def image_bytes(image_format="JPEG", size=(800, 600), **save_options):
+    """An image of ``size`` pixels in ``image_format``: half blue, half orange, so crops can be seen."""
+    image = Image.new("RGB", size, (11, 92, 173))
+    image.paste((255, 140, 0), (size[0] // 2, 0, size[0], size[1]))
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **save_options)
+    return buffer.getvalue()
+
+
+def photo_upload(image_format="JPEG", size=(800, 600), name="photo.jpg", **save_options):
+    return SimpleUploadedFile(name, image_bytes(image_format, size, **save_options))

@@ -1,8 +1,12 @@
+import re
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from employees.forms import EmployeeForm
+from employees.models import Employee
 
-from .factories import BadgeFactory
+from .factories import BadgeFactory, image_bytes, photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +66,63 @@ def test_badge_labels_show_icons_and_escape_names():
     assert 'class="fa fa-coffee"' in html
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+class TestPhoto:
+    def save_with_photo(self, instance=None, **changes):
+        form = EmployeeForm(data={**VALID, **changes}, files={"photo": photo_upload()}, instance=instance)
+        assert form.is_valid(), form.errors
+        return form.save()
+
+    def test_photo_and_thumbnail_are_stored_under_random_webp_names(self):
+        employee = self.save_with_photo()
+        for field in [employee.photo, employee.photo_thumbnail]:
+            assert re.fullmatch(r"photos/[0-9a-f]{32}\.webp", field.name)
+            assert field.storage.exists(field.name)
+        assert employee.photo.name != employee.photo_thumbnail.name
+        assert (employee.photo.width, employee.photo_thumbnail.width) == (480, 96)
+
+    def test_an_invalid_photo_is_a_field_error_and_saves_nothing(self, settings):
+        form = EmployeeForm(data=VALID, files={"photo": SimpleUploadedFile("a.gif", image_bytes("GIF"))})
+        assert not form.is_valid()
+        assert form.errors["photo"] == ["Upload a JPEG, PNG or WebP image."]
+        assert not Employee.objects.exists()
+        assert not (settings.MEDIA_ROOT / "photos").exists()
+
+    def test_editing_other_fields_keeps_the_photo(self):
+        employee = self.save_with_photo()
+        photo, thumbnail = employee.photo.name, employee.photo_thumbnail.name
+        form = EmployeeForm(data={**VALID, "job_title": "Lead"}, instance=employee)
+        assert form.is_valid(), form.errors
+        employee = form.save()
+        assert (employee.photo.name, employee.photo_thumbnail.name) == (photo, thumbnail)
+
+    def test_replacing_the_photo_deletes_the_old_files(self, django_capture_on_commit_callbacks):
+        employee = self.save_with_photo()
+        old = [employee.photo.name, employee.photo_thumbnail.name]
+        with django_capture_on_commit_callbacks(execute=True):
+            employee = self.save_with_photo(instance=employee)
+        storage = employee.photo.storage
+        assert not any(storage.exists(name) for name in old)
+        assert storage.exists(employee.photo.name)
+        assert storage.exists(employee.photo_thumbnail.name)
+
+    def test_clearing_the_photo_deletes_both_files(self, django_capture_on_commit_callbacks):
+        employee = self.save_with_photo()
+        old = [employee.photo.name, employee.photo_thumbnail.name]
+        form = EmployeeForm(data={**VALID, "photo-clear": "on"}, instance=employee)
+        assert form.is_valid(), form.errors
+        with django_capture_on_commit_callbacks(execute=True):
+            employee = form.save()
+        employee.refresh_from_db()
+        assert not employee.photo
+        assert not employee.photo_thumbnail
+        assert not any(employee.photo.storage.exists(name) for name in old)
+
+    def test_deleting_the_employee_deletes_the_files(self, django_capture_on_commit_callbacks):
+        employee = self.save_with_photo()
+        names = [employee.photo.name, employee.photo_thumbnail.name]
+        storage = employee.photo.storage
+        with django_capture_on_commit_callbacks(execute=True):
+            employee.delete()
+        assert not any(storage.exists(name) for name in names)

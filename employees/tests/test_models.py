@@ -88,3 +88,31 @@ def test_with_badges_prefetches_in_one_query(coffee, gamer, django_assert_num_qu
     with django_assert_num_queries(2):
         names = [[b.name for b in e.badges.all()] for e in Employee.objects.with_badges()]
     assert names == [["Coffee Snob", "Gamer"]] * 5
+
+
+@pytest.mark.parametrize(
+    ("full_name", "initials"),
+    [("Ana María García", "AG"), ("bob", "B"), ("Łukasz Żak", "ŁŻ"), ("فاطمة الزهراء", "فا")],
+)
+def test_initials_are_the_first_letters_of_the_first_and_last_names(full_name, initials):
+    assert Employee(full_name=full_name).initials == initials
+
+
+def test_avatar_colour_is_stable_for_an_employee():
+    employee = EmployeeFactory()
+    assert employee.avatar_color == Employee.objects.get().avatar_color
+    assert employee.avatar_color in range(8)
+
+
+def test_headcount_by_location_and_by_badge():
+    coffee, gamer = BadgeFactory(name="Coffee"), BadgeFactory(name="Gamer")
+    BadgeFactory(name="Unused")
+    EmployeeFactory(location="Paris", badges=[coffee, gamer])
+    EmployeeFactory(location="Paris", badges=[coffee])
+    EmployeeFactory(location="Berlin")
+    assert list(Employee.objects.headcount_by_location()) == [
+        {"location": "Berlin", "headcount": 1},
+        {"location": "Paris", "headcount": 2},
+    ]
+    counts = {badge.name: badge.headcount for badge in Badge.objects.with_headcount()}
+    assert counts == {"Coffee": 2, "Gamer": 1, "Unused": 0}

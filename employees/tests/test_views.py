@@ -1,14 +1,16 @@
+import re
 import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 
 from employees.models import Employee
 
-from .factories import EmployeeFactory, UserFactory
+from .factories import EmployeeFactory, UserFactory, photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +32,7 @@ class TestAnonymous:
     @pytest.mark.parametrize("name", ["list", "create"])
     def test_pages_redirect_to_login(self, client, name):
         url = reverse(f"employees:{name}")
-        assert client.get(url).url == login_redirect(url)
+        assert Client().get(url).url == login_redirect(url)
 
     @pytest.mark.parametrize("name", ["detail", "update", "delete"])
     def test_employee_pages_redirect_to_login(self, client, employee, name):
@@ -321,3 +323,116 @@ class TestErrorPages:
         content = reader_client.get(CREATE_URL).content.decode()
         assert "Not allowed" in content
         assert "Employee Directory" in content
+
+
+class TestPhotos:
+    def test_editor_uploads_a_photo_and_the_detail_page_shows_it(self, editor_client):
+        response = editor_client.post(CREATE_URL, {**VALID, "photo": photo_upload()}, follow=True)
+        employee = Employee.objects.get()
+        content = response.content.decode()
+        assert f'src="{employee.photo.url}"' in content
+        assert 'alt="Photo of Ana García"' in content
+
+    def test_an_invalid_photo_re_renders_the_form_and_creates_nothing(self, editor_client):
+        upload = SimpleUploadedFile("cat.jpg", b"GIF89a not really a photo")
+        response = editor_client.post(CREATE_URL, {**VALID, "photo": upload})
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert 'href="#id_photo"' in content
+        assert "Upload a valid image." in content
+        assert not Employee.objects.exists()
+
+    def test_photos_are_served_to_signed_in_users_as_images_that_are_never_sniffed(
+        self, editor_client, client
+    ):
+        editor_client.post(CREATE_URL, {**VALID, "photo": photo_upload()})
+        url = Employee.objects.get().photo_thumbnail.url
+        response = editor_client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/webp"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "private" in response["Cache-Control"]
+        assert Client().get(url).url == login_redirect(url)
+
+    def test_list_shows_initials_for_employees_without_a_photo(self, reader_client, employee):
+        content = reader_client.get(LIST_URL).content.decode()
+        assert f'avatar-color-{employee.avatar_color}" aria-hidden="true">AG</span>' in content
+
+
+class TestHeadcount:
+    URL = reverse("employees:headcount")
+
+    def test_counts_by_location_and_badge_link_to_the_filtered_list(self, reader_client, coffee, gamer):
+        EmployeeFactory.create_batch(2, location="Madrid", badges=[coffee])
+        EmployeeFactory(location="Lagos", badges=[coffee, gamer])
+        response = reader_client.get(self.URL)
+        assert response.status_code == 200
+        locations = [(row["location"], row["headcount"]) for row in response.context["locations"]]
+        assert locations == [("Lagos", 1), ("Madrid", 2)]
+        assert [(badge.slug, badge.headcount) for badge in response.context["badges"]] == [
+            ("coffee-snob", 3),
+            ("gamer", 1),
+        ]
+        content = response.content.decode()
+        assert 'href="/?location=Madrid"' in content
+        assert 'href="/?badge=coffee-snob"' in content
+        assert "vendor/chart.js/chart.umd.min.js" in content
+
+    def test_location_links_are_url_encoded_and_escaped(self, reader_client):
+        EmployeeFactory(location='São Paulo & <"Rio">')
+        content = reader_client.get(self.URL).content.decode()
+        assert 'href="/?location=S%C3%A3o%20Paulo%20%26%20%3C%22Rio%22%3E"' in content
+        assert "São Paulo &amp; &lt;&quot;Rio&quot;&gt;" in content
+
+    def test_empty_directory_says_so(self, reader_client):
+        assert "nothing to count" in reader_client.get(self.URL).content.decode()
+
+    def test_needs_sign_in(self, client):
+        assert client.get(self.URL).url == login_redirect(self.URL)
+
+    def test_query_count_does_not_grow_with_rows(self, reader_client, django_assert_max_num_queries, coffee):
+        EmployeeFactory.create_batch(30, badges=[coffee])
+        # Session, user, two for the navigation's permission checks, one for locations, one for badges.
+        with django_assert_max_num_queries(6):
+            assert reader_client.get(self.URL).status_code == 200
+
+
+class TestPageMarkup:
+    """What every page must carry: a favicon and its own title, and no inline script, style or event handler,
+    which the Content Security Policy would block."""
+
+    INLINE = re.compile(
+        r"<script(?![^>]*\bsrc=)(?![^>]*application/json)|\sstyle=|\son[a-z]+=|javascript:", re.I
+    )
+
+    @pytest.fixture
+    def pages(self, editor_client, employee):
+        urls = [
+            LIST_URL,
+            CREATE_URL,
+            employee.get_absolute_url(),
+            reverse("employees:update", args=[employee.pk]),
+            reverse("employees:delete", args=[employee.pk]),
+            reverse("employees:headcount"),
+        ]
+        responses = [editor_client.get(url) for url in urls]
+        responses.append(editor_client.post(CREATE_URL, {}))
+        responses.append(editor_client.get("/no-such-page/"))
+        responses.append(Client().get(reverse("login")))
+        return responses
+
+    def test_no_inline_script_style_or_event_handler(self, pages):
+        for response in pages:
+            assert not self.INLINE.findall(response.content.decode()), response.request["PATH_INFO"]
+
+    def test_every_page_has_the_favicon_and_a_specific_title(self, pages):
+        titles = set()
+        for response in pages:
+            content = response.content.decode()
+            assert 'rel="icon" href="/static/favicon.svg"' in content
+            titles.add(re.search(r"<title>(.*?)</title>", content, re.S).group(1))
+        assert len(titles) == len(pages) - 1  # Create twice: once empty, once with errors.
+
+    def test_dates_carry_a_machine_readable_value_for_the_readers_locale(self, reader_client, employee):
+        content = reader_client.get(employee.get_absolute_url()).content.decode()
+        assert f'<time datetime="{employee.updated_at.isoformat()}" data-local>' in content

@@ -1,0 +1,92 @@
+"""axe-core finds no WCAG 2.2 A or AA violation on any page, in the light and the dark colour scheme.
+
+Run with `make test-browser` (part of `make test`); axe-core comes from npm (`npm ci`).
+"""
+
+import pytest
+
+from .factories import EmployeeFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(params=["light", "dark"])
+def scheme(request):
+    return request.param
+
+
+@pytest.fixture
+def ana(coffee, gamer):
+    return EmployeeFactory(
+        full_name="Ana García", job_title="Engineer", location="Madrid", badges=[coffee, gamer]
+    )
+
+
+@pytest.fixture
+def everyone(ana):
+    EmployeeFactory(full_name="Ben Okafor", job_title="Designer", location="Lagos")
+    EmployeeFactory(full_name="فاطمة الزهراء", job_title="مهندسة", location="Cairo")
+
+
+def test_list(editor_page, assert_accessible, scheme, everyone):
+    editor_page.emulate_media(color_scheme=scheme)
+    editor_page.goto("/?q=a")
+    assert_accessible(editor_page)
+
+
+def test_empty_list(reader_page, assert_accessible, scheme):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/?q=nobody")
+    assert "No employees match" in reader_page.content()
+    assert_accessible(reader_page)
+
+
+def test_detail(editor_page, assert_accessible, scheme, ana):
+    editor_page.emulate_media(color_scheme=scheme)
+    editor_page.goto(ana.get_absolute_url())
+    assert_accessible(editor_page)
+
+
+def test_form_with_errors(editor_page, assert_accessible, scheme, coffee):
+    editor_page.emulate_media(color_scheme=scheme)
+    editor_page.goto("/employees/new/")
+    editor_page.get_by_role("button", name="Save").click()
+    assert editor_page.locator("#error-summary").is_visible()
+    assert_accessible(editor_page)
+
+
+def test_confirm_delete(editor_page, assert_accessible, scheme, ana):
+    editor_page.emulate_media(color_scheme=scheme)
+    editor_page.goto(f"{ana.get_absolute_url()}delete/")
+    assert_accessible(editor_page)
+
+
+def test_login_with_an_error(page, live_server, browser_settings, assert_accessible, scheme):
+    page.emulate_media(color_scheme=scheme)
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Sign in").click()
+    assert_accessible(page)
+
+
+def test_not_found(reader_page, assert_accessible, scheme):
+    reader_page.emulate_media(color_scheme=scheme)
+    response = reader_page.goto("/employees/00000000-0000-0000-0000-000000000000/")
+    assert response.status == 404
+    assert_accessible(reader_page)
+
+
+def test_headcount(reader_page, assert_accessible, scheme, everyone):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/headcount/")
+    assert_accessible(reader_page)
+
+
+def test_list_at_360_pixels(reader_page, assert_accessible, scheme, everyone):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.set_viewport_size({"width": 360, "height": 740})
+    reader_page.goto("/")
+    assert_accessible(reader_page)
