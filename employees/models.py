@@ -1,6 +1,7 @@
 import uuid
 
-from django.db import models
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
@@ -48,23 +49,106 @@ class Badge(models.Model):
         return (self.slug,)
 
 
+SEARCH_MIN_LENGTH = 2
+SEARCH_MAX_LENGTH = 200
+SEARCH_MAX_TERMS = 8
+
+
+def search_terms(query):
+    """The words of ``query`` worth searching for: no NUL bytes, at most a few words of bounded length."""
+    query = query.replace("\x00", "")[:SEARCH_MAX_LENGTH].strip()
+    if len(query) < SEARCH_MIN_LENGTH:
+        return []
+    return query.split()[:SEARCH_MAX_TERMS]
+
+
+class SearchFold(models.Func):
+    """Lower case without accents, by the IMMUTABLE SQL function that the trigram index is built on."""
+
+    function = "employees_search_fold"
+    output_field = models.TextField()
+
+
+class Like(models.Func):
+    template = "%(expressions)s"
+    arg_joiner = " LIKE "
+    output_field = models.BooleanField()
+
+
+class WordSimilar(models.Func):
+    """pg_trgm's ``document %> words``: some stretch of the document is similar to the words (typos)."""
+
+    template = "%(expressions)s"
+    arg_joiner = " %%> "
+    output_field = models.BooleanField()
+
+
+def like_pattern(term, prefix_only=False):
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%" if prefix_only else f"%{escaped}%"
+
+
 class EmployeeQuerySet(models.QuerySet):
     def search(self, query):
-        """Employees matching every word of ``query`` in their name, title, location or a badge name."""
-        queryset = self
-        for term in query.split():
-            queryset = queryset.filter(
-                models.Q(full_name__icontains=term)
-                | models.Q(job_title__icontains=term)
-                | models.Q(location__icontains=term)
-                | models.Q(
-                    models.Exists(Badge.objects.filter(employees=models.OuterRef("pk"), name__icontains=term))
-                )
-            )
-        return queryset
+        """Employees matching every word of ``query`` in their name, title, location or badges, best first.
+
+        PostgreSQL matches parts of words without regard to case or accents and tolerates typos (pg_trgm),
+        on a trigram index; SQLite matches word prefixes without regard to case or accents, on an FTS5
+        index. A query under two characters matches nobody. The order puts names that start with the query
+        first, then exact matches of every word, then fuzzy matches by similarity.
+        """
+        terms = search_terms(query)
+        if not terms:
+            return self if not query.replace("\x00", "").strip() else self.none()
+        if connection.vendor == "postgresql":
+            return self._search_postgresql(" ".join(terms), terms)
+        return self._search_fts5(" ".join(terms), terms)
+
+    def _search_postgresql(self, query, terms):
+        document = SearchFold("search_text")
+        every_word = models.Q(
+            *[Like(document, SearchFold(models.Value(like_pattern(term)))) for term in terms]
+        )
+        fuzzy = WordSimilar(document, SearchFold(models.Value(query)))
+        name_prefix = Like(
+            SearchFold("full_name"), SearchFold(models.Value(like_pattern(query, prefix_only=True)))
+        )
+        similarity = models.Func(
+            SearchFold(models.Value(query)),
+            document,
+            function="word_similarity",
+            output_field=models.FloatField(),
+        )
+        return self.filter(every_word | models.Q(fuzzy)).order_by(
+            models.Case(
+                models.When(name_prefix, then=0),
+                models.When(every_word, then=1),
+                default=2,
+            ),
+            models.Case(models.When(every_word, then=0.0), default=1.0 - similarity),
+            "full_name",
+            "id",
+        )
+
+    def _search_fts5(self, query, terms):
+        # Each word is a quoted FTS5 prefix query ("eng"* finds Engineer); quoting makes operators plain text.
+        match = " ".join('"{}"*'.format(term.replace('"', '""')) for term in terms)
+        matching_ids = RawSQL(
+            "SELECT employees_employee.id FROM employees_employee_fts"
+            " JOIN employees_employee ON employees_employee.rowid = employees_employee_fts.rowid"
+            " WHERE employees_employee_fts MATCH %s",
+            [match],
+        )
+        name_prefix = models.Q(full_name__istartswith=query)
+        return self.filter(pk__in=matching_ids).order_by(
+            models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
+        )
 
     def in_location(self, location):
         return self.filter(location=location)
+
+    def with_title(self, job_title):
+        return self.filter(job_title=job_title)
 
     def with_badge(self, badge):
         return self.filter(badges=badge)
@@ -73,8 +157,19 @@ class EmployeeQuerySet(models.QuerySet):
         """Prefetch badges in one extra query, whatever the number of employees."""
         return self.prefetch_related("badges")
 
+    def for_list(self):
+        """Only the columns a list of employees shows, with their badges."""
+        return self.only("id", "full_name", "job_title", "location").with_badges()
+
     def locations(self):
         return self.order_by("location").values_list("location", flat=True).distinct()
+
+    def refresh_search_text(self):
+        """Recompute the search text of these employees, after their badges or a badge's name changed."""
+        employees = list(self.only("id", "full_name", "job_title", "location").with_badges())
+        for employee in employees:
+            employee.search_text = employee.build_search_text()
+        self.model.objects.bulk_update(employees, ["search_text"], batch_size=1000)
 
 
 class Employee(models.Model):
@@ -85,6 +180,8 @@ class Employee(models.Model):
         _("location"), max_length=100, help_text=_("The office or city where this person works.")
     )
     badges = models.ManyToManyField(Badge, blank=True, related_name="employees", verbose_name=_("badges"))
+    # Name, title, location and badge names in one column, so that one index serves the search.
+    search_text = models.TextField(_("search text"), editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -104,5 +201,17 @@ class Employee(models.Model):
     def __str__(self):
         return self.full_name
 
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("employees:detail", kwargs={"pk": self.pk})
+
+    def build_search_text(self, badge_names=None):
+        if badge_names is None:
+            badge_names = [badge.name for badge in self.badges.all()] if not self._state.adding else []
+        return " ".join([self.full_name, self.job_title, self.location, *badge_names])

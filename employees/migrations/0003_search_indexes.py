@@ -1,0 +1,88 @@
+"""Search: one text column per employee and the index each database searches it with.
+
+PostgreSQL: the unaccent and pg_trgm extensions, an IMMUTABLE folding function (unaccent itself is only STABLE,
+so it cannot appear in an index) and a GIN trigram index on the folded text.
+SQLite: an FTS5 index over the same column, kept in step by triggers.
+"""
+
+from django.db import migrations, models
+
+POSTGRESQL_FORWARD = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    """
+    CREATE OR REPLACE FUNCTION employees_search_fold(text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$
+    """,
+    "CREATE INDEX employee_search_trgm_idx ON employees_employee"
+    " USING gin (employees_search_fold(search_text) gin_trgm_ops)",
+]
+POSTGRESQL_BACKWARD = [
+    "DROP INDEX IF EXISTS employee_search_trgm_idx",
+    "DROP FUNCTION IF EXISTS employees_search_fold(text)",
+]
+
+SQLITE_FORWARD = [
+    "CREATE VIRTUAL TABLE employees_employee_fts USING fts5("
+    " search_text, content='employees_employee', tokenize='unicode61 remove_diacritics 2')",
+    """
+    CREATE TRIGGER employees_employee_fts_insert AFTER INSERT ON employees_employee BEGIN
+        INSERT INTO employees_employee_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
+    END
+    """,
+    """
+    CREATE TRIGGER employees_employee_fts_delete AFTER DELETE ON employees_employee BEGIN
+        INSERT INTO employees_employee_fts (employees_employee_fts, rowid, search_text)
+        VALUES ('delete', old.rowid, old.search_text);
+    END
+    """,
+    """
+    CREATE TRIGGER employees_employee_fts_update AFTER UPDATE ON employees_employee BEGIN
+        INSERT INTO employees_employee_fts (employees_employee_fts, rowid, search_text)
+        VALUES ('delete', old.rowid, old.search_text);
+        INSERT INTO employees_employee_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
+    END
+    """,
+    "INSERT INTO employees_employee_fts (employees_employee_fts) VALUES ('rebuild')",
+]
+SQLITE_BACKWARD = [
+    "DROP TRIGGER IF EXISTS employees_employee_fts_insert",
+    "DROP TRIGGER IF EXISTS employees_employee_fts_delete",
+    "DROP TRIGGER IF EXISTS employees_employee_fts_update",
+    "DROP TABLE IF EXISTS employees_employee_fts",
+]
+
+
+def fill_search_text(apps, schema_editor):
+    Employee = apps.get_model("employees", "Employee")
+    employees = list(Employee.objects.prefetch_related("badges"))
+    for employee in employees:
+        badge_names = [badge.name for badge in employee.badges.all()]
+        employee.search_text = " ".join([employee.full_name, employee.job_title, employee.location, *badge_names])
+    Employee.objects.bulk_update(employees, ["search_text"], batch_size=1000)
+
+
+def run_for_vendor(statements):
+    def run(apps, schema_editor):
+        for statement in statements.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("employees", "0002_editors_group")]
+
+    operations = [
+        migrations.AddField(
+            model_name="employee",
+            name="search_text",
+            field=models.TextField(blank=True, default="", editable=False, verbose_name="search text"),
+        ),
+        migrations.RunPython(fill_search_text, migrations.RunPython.noop),
+        migrations.RunPython(
+            run_for_vendor({"postgresql": POSTGRESQL_FORWARD, "sqlite": SQLITE_FORWARD}),
+            run_for_vendor({"postgresql": POSTGRESQL_BACKWARD, "sqlite": SQLITE_BACKWARD}),
+        ),
+    ]
