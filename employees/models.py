@@ -1,7 +1,6 @@
 import uuid
 
 from django.db import connection, models
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
@@ -83,6 +82,23 @@ class WordSimilar(models.Func):
     output_field = models.BooleanField()
 
 
+class FullTextMatch(models.Expression):
+    """SQLite: the row is in the FTS5 index's matches for ``match``, looked up by rowid (the fastest join)."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, match):
+        super().__init__()
+        self.match = match
+
+    def as_sql(self, compiler, connection):
+        # The table's alias in this query: it is renamed when the query becomes a subquery of another.
+        alias = compiler.quote_name_unless_alias(next(iter(compiler.query.alias_map)))
+        fts = "employees_employee_fts"
+        return f"{alias}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [self.match]  # noqa: S608
+
+
 def like_pattern(term, prefix_only=False):
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"{escaped}%" if prefix_only else f"%{escaped}%"
@@ -133,14 +149,8 @@ class EmployeeQuerySet(models.QuerySet):
     def _search_fts5(self, query, terms):
         # Each word is a quoted FTS5 prefix query ("eng"* finds Engineer); quoting makes operators plain text.
         match = " ".join('"{}"*'.format(term.replace('"', '""')) for term in terms)
-        matching_ids = RawSQL(
-            "SELECT employees_employee.id FROM employees_employee_fts"
-            " JOIN employees_employee ON employees_employee.rowid = employees_employee_fts.rowid"
-            " WHERE employees_employee_fts MATCH %s",
-            [match],
-        )
         name_prefix = models.Q(full_name__istartswith=query)
-        return self.filter(pk__in=matching_ids).order_by(
+        return self.filter(FullTextMatch(match)).order_by(
             models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
         )
 
