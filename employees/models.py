@@ -115,7 +115,7 @@ class EmployeeQuerySet(models.QuerySet):
         """
         terms = search_terms(query)
         if not terms:
-            return self if not query.replace("\x00", "").strip() else self.none()
+            return self if not query.strip() else self.none()
         if connection.vendor == "postgresql":
             return self._search_postgresql(" ".join(terms), terms)
         return self._search_fts5(" ".join(terms), terms)
