@@ -8,8 +8,11 @@ PORT ?= 8000
 # The PostgreSQL run of `make test` uses DATABASE_URL when it names PostgreSQL, else this local server.
 POSTGRES_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 PYTEST_ARGS ?=
+# `make bench` seeds this database (created if missing) with 100k, then 1M employees: never a database in use.
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/bench_directory
+BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format checks vendor clean
+.PHONY: run test test-sqlite test-postgres lint format checks vendor clean bench
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +67,11 @@ checks: $(VENV)/.runtime
 	DEBUG=true $(MANAGE) makemigrations --check --dry-run
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=directory.example.com \
 		$(MANAGE) check --deploy --fail-level WARNING
+
+## bench: load-test gunicorn on PostgreSQL (100k, 1M employees) and SQLite (100k); writes docs/PERFORMANCE.md
+bench: $(VENV)/.runtime
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) -m bench --postgres-url $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
 
 ## vendor: refresh static/vendor/ from the pinned npm packages in package.json
 vendor:
