@@ -51,6 +51,7 @@ class Badge(models.Model):
 SEARCH_MIN_LENGTH = 2
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 8
+FUZZY_MIN_LENGTH = 4
 
 
 def search_terms(query):
@@ -59,6 +60,11 @@ def search_terms(query):
     if len(query) < SEARCH_MIN_LENGTH:
         return []
     return query.split()[:SEARCH_MAX_TERMS]
+
+
+def base_table_alias(compiler):
+    """The employee table's alias in the query being compiled (it changes in a subquery)."""
+    return compiler.quote_name_unless_alias(next(iter(compiler.query.alias_map)))
 
 
 class SearchFold(models.Func):
@@ -74,12 +80,25 @@ class Like(models.Func):
     output_field = models.BooleanField()
 
 
-class WordSimilar(models.Func):
-    """pg_trgm's ``document %> words``: some stretch of the document is similar to the words (typos)."""
+class Similar(models.Func):
+    """pg_trgm's ``a % b``: the two texts share enough trigrams (pg_trgm.similarity_threshold, 0.3)."""
 
     template = "%(expressions)s"
-    arg_joiner = " %%> "
+    arg_joiner = " %% "
     output_field = models.BooleanField()
+
+
+class GeneratedColumn(models.Expression):
+    """A column PostgreSQL computes from the others (see migration 0003); the model does not declare it."""
+
+    output_field = models.TextField()
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return f"{base_table_alias(compiler)}.{connection.ops.quote_name(self.name)}", []
 
 
 class FullTextMatch(models.Expression):
@@ -93,8 +112,7 @@ class FullTextMatch(models.Expression):
         self.match = match
 
     def as_sql(self, compiler, connection):
-        # The table's alias in this query: it is renamed when the query becomes a subquery of another.
-        alias = compiler.quote_name_unless_alias(next(iter(compiler.query.alias_map)))
+        alias = base_table_alias(compiler)
         fts = "employees_employee_fts"
         return f"{alias}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [self.match]  # noqa: S608
 
@@ -108,7 +126,7 @@ class EmployeeQuerySet(models.QuerySet):
     def search(self, query):
         """Employees matching every word of ``query`` in their name, title, location or badges, best first.
 
-        PostgreSQL matches parts of words without regard to case or accents and tolerates typos (pg_trgm),
+        PostgreSQL matches parts of words without regard to case or accents and tolerates typos in names,
         on a trigram index; SQLite matches word prefixes without regard to case or accents, on an FTS5
         index. A query under two characters matches nobody. The order puts names that start with the query
         first, then exact matches of every word, then fuzzy matches by similarity.
@@ -121,26 +139,21 @@ class EmployeeQuerySet(models.QuerySet):
         return self._search_fts5(" ".join(terms), terms)
 
     def _search_postgresql(self, query, terms):
-        document = SearchFold("search_text")
+        document, name = GeneratedColumn("search_folded"), GeneratedColumn("name_folded")
+        folded_query = SearchFold(models.Value(query))
         every_word = models.Q(
             *[Like(document, SearchFold(models.Value(like_pattern(term)))) for term in terms]
         )
-        fuzzy = WordSimilar(document, SearchFold(models.Value(query)))
-        name_prefix = Like(
-            SearchFold("full_name"), SearchFold(models.Value(like_pattern(query, prefix_only=True)))
-        )
-        similarity = models.Func(
-            SearchFold(models.Value(query)),
-            document,
-            function="word_similarity",
-            output_field=models.FloatField(),
-        )
-        return self.filter(every_word | models.Q(fuzzy)).order_by(
-            models.Case(
-                models.When(name_prefix, then=0),
-                models.When(every_word, then=1),
-                default=2,
-            ),
+        name_prefix = Like(name, SearchFold(models.Value(like_pattern(query, prefix_only=True))))
+        if len(query) < FUZZY_MIN_LENGTH:
+            return self.filter(every_word).order_by(
+                models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
+            )
+        # Typos are forgiven in names only: names are short, so few rows share enough trigrams to be checked.
+        similar_name = Similar(name, folded_query)
+        similarity = models.Func(name, folded_query, function="similarity", output_field=models.FloatField())
+        return self.filter(every_word | models.Q(similar_name)).order_by(
+            models.Case(models.When(name_prefix, then=0), models.When(every_word, then=1), default=2),
             models.Case(models.When(every_word, then=0.0), default=1.0 - similarity),
             "full_name",
             "id",
