@@ -93,10 +93,18 @@ class EmployeeFilter(django_filters.FilterSet):
         """
         if self.is_bound and not self.is_valid():
             return {"total": 0, "location": [], "title": [], "badge": {}}
+        return cache.get_or_set(f"employees:facets:{self.facets_key}", self.count_facets, self.facets_timeout)
+
+    @cached_property
+    def facets_key(self):
+        """Names the current filters and the state of the directory: a key for what depends on both."""
         filters = sorted((name, str(value)) for name, value in self.applied.items() if name != "sort")
         digest = hashlib.sha256(repr(filters).encode()).hexdigest()
-        key = f"employees:facets:{facets_generation()}:{digest}"
-        return cache.get_or_set(key, self.count_facets, settings.FACETS_CACHE_SECONDS)
+        return f"{facets_generation()}:{digest}"
+
+    @property
+    def facets_timeout(self):
+        return settings.FACETS_CACHE_SECONDS
 
     def count_facets(self):
         def counts(queryset, facet, column):

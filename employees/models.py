@@ -51,7 +51,7 @@ class Badge(models.Model):
 SEARCH_MIN_LENGTH = 2
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 8
-FUZZY_MIN_LENGTH = 4
+FUZZY_MIN_LENGTH = 5
 
 
 def search_terms(query):

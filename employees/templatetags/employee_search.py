@@ -18,9 +18,12 @@ def fold(char):
 def highlight(text, query):
     """``text``, escaped, with each part matching a word of ``query`` (any case or accent) in <mark>."""
     text = str(text)
+    terms = search_terms(query or "")
+    if not terms:
+        return conditional_escape(text)
     folded = "".join(fold(char) for char in text)
     marked = [False] * len(text)
-    for term in search_terms(query or ""):
+    for term in terms:
         term = "".join(fold(char) for char in term)
         start = folded.find(term)
         while start != -1:
@@ -36,3 +39,17 @@ def highlight(text, query):
         parts.append(format_html("<mark>{}</mark>", chunk) if is_marked else conditional_escape(chunk))
         position += length
     return format_html_join("", "{}", ((part,) for part in parts))
+
+
+@register.filter
+def facet_options(counts, selected):
+    """``<option>`` elements for (value, count) pairs, the selected value marked.
+
+    Built in Python: a directory has hundreds of job titles, and a template loop over them costs more than the
+    rest of the page.
+    """
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{} ({})</option>',
+        ((value, " selected" if value == selected else "", value, count) for value, count in counts),
+    )

@@ -1,4 +1,4 @@
-from employees.templatetags.employee_search import highlight
+from employees.templatetags.employee_search import facet_options, highlight
 
 
 def test_marks_every_match_ignoring_case_and_accents():
@@ -17,3 +17,11 @@ def test_leaves_text_unmarked_without_a_usable_query():
     assert highlight("Ana <i>", "") == "Ana &lt;i&gt;"
     assert highlight("Ana", "a") == "Ana"
     assert highlight("Ana", None) == "Ana"
+
+
+def test_facet_options_mark_the_selected_value_and_escape():
+    options = facet_options([("Madrid", 2), ('<"Paris">', 1)], "Madrid")
+    assert options == (
+        '<option value="Madrid" selected>Madrid (2)</option>'
+        '<option value="&lt;&quot;Paris&quot;&gt;">&lt;&quot;Paris&quot;&gt; (1)</option>'
+    )
