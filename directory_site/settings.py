@@ -5,7 +5,6 @@ environment variables (documented in .env.example). Production is the default; d
 with DEBUG=true.
 """
 
-import tempfile
 from pathlib import Path
 
 import environ
@@ -83,13 +82,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, sessions and counts: the list page reads its session and its facet counts from the cache, so a page
-# costs few SQL queries. The default file cache is shared by every process on one machine (a logout is seen by
-# all gunicorn workers); use redis:// or memcached when several machines serve the site.
-CACHES = {
-    "default": env.cache(
-        "CACHE_URL", default=f"filecache://{Path(tempfile.gettempdir()) / 'employee-directory-cache'}"
-    )
-}
+# costs few SQL queries. The default file cache, in the project folder (not a world-writable temporary folder:
+# the cache holds pickles), is shared by every process of one machine, so a logout is seen by all gunicorn
+# workers; use redis:// or memcached when several machines serve the site.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}")}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Seconds the per-location, per-title and per-badge counts of a search are kept. Any change to an employee
 # or a badge makes them stale at once, so this only bounds how long unused entries stay.
