@@ -60,11 +60,16 @@ SQLITE_BACKWARD = [
 
 def fill_search_text(apps, schema_editor):
     Employee = apps.get_model("employees", "Employee")
-    employees = list(Employee.objects.prefetch_related("badges"))
-    for employee in employees:
+    batch = []
+    # In chunks, so that a large directory is not loaded into memory at once.
+    for employee in Employee.objects.prefetch_related("badges").iterator(chunk_size=2000):
         badge_names = [badge.name for badge in employee.badges.all()]
         employee.search_text = " ".join([employee.full_name, employee.job_title, employee.location, *badge_names])
-    Employee.objects.bulk_update(employees, ["search_text"], batch_size=1000)
+        batch.append(employee)
+        if len(batch) == 2000:
+            Employee.objects.bulk_update(batch, ["search_text"])
+            batch = []
+    Employee.objects.bulk_update(batch, ["search_text"])
 
 
 def run_for_vendor(statements):
