@@ -120,6 +120,8 @@ class Command(BaseCommand):
         tables = [Employee.badges.through._meta.db_table, Employee._meta.db_table]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
+                # Inside a longer transaction, foreign key checks may still be pending; TRUNCATE needs none.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"TRUNCATE {', '.join(tables)}")
             else:
                 for table in tables:
