@@ -10,7 +10,11 @@ POSTGRES_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgre
 PYTEST_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres test-browser lint format checks vendor clean container-test
+# `make bench` seeds this database (created if missing) with 100k, then 1M employees: never a database in use.
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/bench_directory
+BENCH_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres test-browser lint format checks vendor clean container-test bench
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -84,6 +88,11 @@ DOCKER ?= docker
 COMPOSE ?= docker compose
 container-test:
 	DOCKER="$(DOCKER)" COMPOSE="$(COMPOSE)" bash docker/smoke_test.sh
+
+## bench: load-test gunicorn on PostgreSQL (100k, 1M employees) and SQLite (100k); writes docs/PERFORMANCE.md
+bench: $(VENV)/.runtime
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) -m bench --postgres-url $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
 
 ## vendor: refresh static/vendor/ from the pinned npm packages in package.json
 vendor:

@@ -87,12 +87,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache, sessions and counts: the list page reads its session and its facet counts from the cache, so a page
+# costs few SQL queries. The default file cache, in the project folder (not a world-writable temporary folder:
+# the cache holds pickles), is shared by every process of one machine, so a logout is seen by all gunicorn
+# workers; use redis:// or memcached when several machines serve the site.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}")}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Seconds the per-location, per-title and per-badge counts of a search are kept. Any change to an employee
+# or a badge makes them stale at once, so this only bounds how long unused entries stay.
+FACETS_CACHE_SECONDS = env.int("FACETS_CACHE_SECONDS", default=300)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's permission checks, reading a user's own and group permissions in one query instead of two.
+AUTHENTICATION_BACKENDS = ["employees.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "employees:list"
 LOGOUT_REDIRECT_URL = "login"

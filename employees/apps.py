@@ -6,3 +6,6 @@ class EmployeesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "employees"
     verbose_name = _("Employee directory")
+
+    def ready(self):
+        from . import signals  # noqa: F401 (connects the receivers)

@@ -1,19 +1,41 @@
+import hashlib
+
 import django_filters
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, F, Value
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .models import Badge, Employee
+from .models import SEARCH_MAX_LENGTH, SEARCH_MIN_LENGTH, Badge, Employee
+from .signals import facets_generation
+
+# Facets the list page counts, by filter name: the column each counts and the filter it must ignore, so that
+# the other locations stay selectable once one is chosen.
+FACET_FIELDS = {"location": "location", "title": "job_title", "badge": "badges__slug"}
 
 
 class EmployeeOrderingFilter(django_filters.OrderingFilter):
     def filter(self, qs, value):
         # Break ties by name and id so that pages are stable when many people share a title or location.
+        # Tie breakers follow the direction of the chosen column, so that one index serves the whole order.
         qs = super().filter(qs, value)
-        return qs.order_by(*qs.query.order_by, "full_name", "id") if value else qs
+        if not value:
+            return qs
+        descending = value[0].startswith("-")
+        tie_breakers = ["-full_name", "-id"] if descending else ["full_name", "id"]
+        return qs.order_by(*qs.query.order_by, *tie_breakers)
 
 
-def location_choices():
-    return [(location, location) for location in Employee.objects.locations()]
+def badge_catalogue():
+    """Every badge, from the cache: a small catalogue that rarely changes (saving a badge refreshes it)."""
+    key = f"employees:badges:{facets_generation()}"
+    return cache.get_or_set(key, lambda: list(Badge.objects.all()), settings.FACETS_CACHE_SECONDS)
+
+
+def badge_choices():
+    return [(badge.slug, badge.name) for badge in badge_catalogue()]
 
 
 class EmployeeFilter(django_filters.FilterSet):
@@ -22,7 +44,8 @@ class EmployeeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="search",
-        max_length=200,
+        min_length=SEARCH_MIN_LENGTH,
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(
             attrs={
                 "type": "search",
@@ -31,19 +54,10 @@ class EmployeeFilter(django_filters.FilterSet):
             }
         ),
     )
-    location = django_filters.ChoiceFilter(
-        label=_("Location"),
-        choices=location_choices,
-        empty_label=_("All locations"),
-        widget=forms.Select(attrs={"class": "custom-select"}),
-    )
-    badge = django_filters.ModelChoiceFilter(
-        label=_("Badge"),
-        field_name="badges",
-        to_field_name="slug",
-        queryset=Badge.objects.all(),
-        empty_label=_("All badges"),
-        widget=forms.Select(attrs={"class": "custom-select"}),
+    location = django_filters.CharFilter(label=_("Location"), max_length=100)
+    title = django_filters.CharFilter(label=_("Job title"), field_name="job_title", max_length=100)
+    badge = django_filters.ChoiceFilter(
+        label=_("Badge"), field_name="badges__slug", choices=badge_choices, empty_label=_("All badges")
     )
     sort = EmployeeOrderingFilter(
         label=_("Sort by"),
@@ -53,7 +67,72 @@ class EmployeeFilter(django_filters.FilterSet):
 
     class Meta:
         model = Employee
-        fields = ["q", "location", "badge"]
+        fields = ["q", "location", "title", "badge"]
 
     def search(self, queryset, name, value):
         return queryset.search(value)
+
+    @property
+    def applied(self):
+        """The valid filter values, by filter name; none when the page was opened without parameters."""
+        return self.form.cleaned_data if self.is_bound else {}
+
+    def filtered_without(self, excluded):
+        """The queryset with every filter applied but ``excluded``."""
+        queryset = self.queryset.all()
+        for name, value in self.applied.items():
+            if name not in {excluded, "sort"}:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @cached_property
+    def facets(self):
+        """How many employees the current filters find, in total and per location, job title and badge.
+
+        One SQL query for all, cached until an employee or a badge changes or FACETS_CACHE_SECONDS pass.
+        """
+        if self.is_bound and not self.is_valid():
+            return {"total": 0, "location": [], "title": [], "badge": {}}
+        return cache.get_or_set(f"employees:facets:{self.facets_key}", self.count_facets, self.facets_timeout)
+
+    @cached_property
+    def facets_key(self):
+        """Names the current filters and the state of the directory: a key for what depends on both."""
+        filters = sorted((name, str(value)) for name, value in self.applied.items() if name != "sort")
+        digest = hashlib.sha256(repr(filters).encode()).hexdigest()
+        return f"{facets_generation()}:{digest}"
+
+    @property
+    def facets_timeout(self):
+        return settings.FACETS_CACHE_SECONDS
+
+    def count_facets(self):
+        def counts(queryset, facet, column):
+            return (
+                queryset.order_by()
+                .annotate(facet=Value(facet), value=column)
+                .values("facet", "value")
+                .annotate(count=Count("pk"))
+            )
+
+        total = counts(self.filtered_without(None), "total", Value(""))
+        per_facet = [
+            counts(self.filtered_without(name).filter(**{f"{column}__isnull": False}), name, F(column))
+            for name, column in FACET_FIELDS.items()
+        ]
+        facets = {"total": 0, "location": [], "title": [], "badge": {}}
+        for row in total.union(*per_facet, all=True):
+            if row["facet"] == "total":
+                facets["total"] = row["count"]
+            elif row["facet"] == "badge":
+                facets["badge"][row["value"]] = row["count"]
+            else:
+                facets[row["facet"]].append((row["value"], row["count"]))
+        facets["location"].sort()
+        facets["title"].sort()
+        return facets
+
+    def badge_facets(self):
+        """Every badge, as (slug, name, employees found with it), in the catalogue's order."""
+        counts = self.facets["badge"]
+        return [(badge.slug, badge.name, counts.get(badge.slug, 0)) for badge in badge_catalogue()]

@@ -1,6 +1,6 @@
 import uuid
 
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
@@ -57,23 +57,130 @@ class Badge(models.Model):
         return (self.slug,)
 
 
+SEARCH_MIN_LENGTH = 2
+SEARCH_MAX_LENGTH = 200
+SEARCH_MAX_TERMS = 8
+FUZZY_MIN_LENGTH = 5
+
+
+def search_terms(query):
+    """The words of ``query`` worth searching for: no NUL bytes, at most a few words of bounded length."""
+    query = query.replace("\x00", "")[:SEARCH_MAX_LENGTH].strip()
+    if len(query) < SEARCH_MIN_LENGTH:
+        return []
+    return query.split()[:SEARCH_MAX_TERMS]
+
+
+def base_table_alias(compiler):
+    """The employee table's alias in the query being compiled (it changes in a subquery)."""
+    return compiler.quote_name_unless_alias(next(iter(compiler.query.alias_map)))
+
+
+class SearchFold(models.Func):
+    """Lower case without accents, by the IMMUTABLE SQL function that the trigram index is built on."""
+
+    function = "employees_search_fold"
+    output_field = models.TextField()
+
+
+class Like(models.Func):
+    template = "%(expressions)s"
+    arg_joiner = " LIKE "
+    output_field = models.BooleanField()
+
+
+class Similar(models.Func):
+    """pg_trgm's ``a % b``: the two texts share enough trigrams (pg_trgm.similarity_threshold, 0.3)."""
+
+    template = "%(expressions)s"
+    arg_joiner = " %% "
+    output_field = models.BooleanField()
+
+
+class GeneratedColumn(models.Expression):
+    """A column PostgreSQL computes from the others (see migration 0003); the model does not declare it."""
+
+    output_field = models.TextField()
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return f"{base_table_alias(compiler)}.{connection.ops.quote_name(self.name)}", []
+
+
+class FullTextMatch(models.Expression):
+    """SQLite: the row is in the FTS5 index's matches for ``match``, looked up by rowid (the fastest join)."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, match):
+        super().__init__()
+        self.match = match
+
+    def as_sql(self, compiler, connection):
+        alias = base_table_alias(compiler)
+        fts = "employees_employee_fts"
+        return f"{alias}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [self.match]  # noqa: S608
+
+
+def like_pattern(term, prefix_only=False):
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%" if prefix_only else f"%{escaped}%"
+
+
 class EmployeeQuerySet(models.QuerySet):
     def search(self, query):
-        """Employees matching every word of ``query`` in their name, title, location or a badge name."""
-        queryset = self
-        for term in query.split():
-            queryset = queryset.filter(
-                models.Q(full_name__icontains=term)
-                | models.Q(job_title__icontains=term)
-                | models.Q(location__icontains=term)
-                | models.Q(
-                    models.Exists(Badge.objects.filter(employees=models.OuterRef("pk"), name__icontains=term))
-                )
+        """Employees matching every word of ``query`` in their name, title, location or badges, best first.
+
+        PostgreSQL matches parts of words without regard to case or accents and tolerates typos in names,
+        on a trigram index; SQLite matches word prefixes without regard to case or accents, on an FTS5
+        index. A query under two characters matches nobody. The order puts names that start with the query
+        first, then exact matches of every word, then fuzzy matches by similarity.
+        """
+        terms = search_terms(query)
+        if not terms:
+            return self if not query.strip() else self.none()
+        if connection.vendor == "postgresql":
+            return self._search_postgresql(" ".join(terms), terms)
+        return self._search_fts5(" ".join(terms), terms)
+
+    def _search_postgresql(self, query, terms):
+        document, name = GeneratedColumn("search_folded"), GeneratedColumn("name_folded")
+        folded_query = SearchFold(models.Value(query))
+        every_word = models.Q(
+            *[Like(document, SearchFold(models.Value(like_pattern(term)))) for term in terms]
+        )
+        name_prefix = Like(name, SearchFold(models.Value(like_pattern(query, prefix_only=True))))
+        if len(query) < FUZZY_MIN_LENGTH:
+            return self.filter(every_word).order_by(
+                models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
             )
-        return queryset
+        # Typos are forgiven in names only: names are short, so few rows share enough trigrams to be checked.
+        similar_name = Similar(name, folded_query)
+        similarity = models.Func(name, folded_query, function="similarity", output_field=models.FloatField())
+        return self.filter(every_word | models.Q(similar_name)).order_by(
+            models.Case(models.When(name_prefix, then=0), models.When(every_word, then=1), default=2),
+            models.Case(models.When(every_word, then=0.0), default=1.0 - similarity),
+            "full_name",
+            "id",
+        )
+
+    def _search_fts5(self, query, terms):
+        # Each word is a quoted FTS5 prefix query ("eng"* finds Engineer); quoting makes operators plain text.
+        match = " ".join('"{}"*'.format(term.replace('"', '""')) for term in terms)
+        name_prefix = models.Q(full_name__istartswith=query)
+        return self.filter(FullTextMatch(match)).order_by(
+            models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
+        )
 
     def in_location(self, location):
         return self.filter(location=location)
+
+    def with_title(self, job_title):
+        return self.filter(job_title=job_title)
 
     def with_badge(self, badge):
         return self.filter(badges=badge)
@@ -82,11 +189,22 @@ class EmployeeQuerySet(models.QuerySet):
         """Prefetch badges in one extra query, whatever the number of employees."""
         return self.prefetch_related("badges")
 
+    def for_list(self):
+        """Only the columns a list of employees shows, with their badges."""
+        return self.only("id", "full_name", "job_title", "location", "photo_thumbnail").with_badges()
+
     def locations(self):
         return self.order_by("location").values_list("location", flat=True).distinct()
 
     def headcount_by_location(self):
         return self.order_by("location").values("location").annotate(headcount=models.Count("id"))
+
+    def refresh_search_text(self):
+        """Recompute the search text of these employees, after their badges or a badge's name changed."""
+        employees = list(self.only("id", "full_name", "job_title", "location").with_badges())
+        for employee in employees:
+            employee.search_text = employee.build_search_text()
+        self.model.objects.bulk_update(employees, ["search_text"], batch_size=1000)
 
 
 class Employee(models.Model):
@@ -106,6 +224,8 @@ class Employee(models.Model):
     photo_thumbnail = models.ImageField(
         _("photo thumbnail"), upload_to=photo_path, blank=True, editable=False
     )
+    # Name, title, location and badge names in one column, so that one index serves the search.
+    search_text = models.TextField(_("search text"), editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -125,6 +245,13 @@ class Employee(models.Model):
     def __str__(self):
         return self.full_name
 
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("employees:detail", kwargs={"pk": self.pk})
 
@@ -138,3 +265,8 @@ class Employee(models.Model):
     def avatar_color(self):
         """One of eight avatar colours, always the same for one employee."""
         return self.pk.int % 8 if self.pk else 0
+
+    def build_search_text(self, badge_names=None):
+        if badge_names is None:
+            badge_names = [badge.name for badge in self.badges.all()] if not self._state.adding else []
+        return " ".join([self.full_name, self.job_title, self.location, *badge_names])

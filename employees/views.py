@@ -14,14 +14,18 @@ from django_filters.views import FilterView
 from .filters import EmployeeFilter
 from .forms import EmployeeForm
 from .models import Badge, Employee
+from .pagination import EmployeePaginator
 
 
 class EmployeeListView(LoginRequiredMixin, FilterView):
-    queryset = Employee.objects.with_badges()
+    queryset = Employee.objects.for_list()
     filterset_class = EmployeeFilter
     paginate_by = 25
     context_object_name = "employees"
     template_name = "employees/employee_list.html"
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return EmployeePaginator(queryset, per_page, count=self.filterset.facets["total"], **kwargs)
 
 
 class EmployeeDetailView(LoginRequiredMixin, DetailView):

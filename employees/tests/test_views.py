@@ -142,13 +142,56 @@ class TestList:
         content = reader_client.get(LIST_URL, {"q": '"><script>alert(1)</script>'}).content.decode()
         assert "<script>alert(1)</script>" not in content
 
-    @pytest.mark.parametrize("count", [5, 50])
-    def test_query_count_does_not_grow_with_rows(
-        self, reader_client, coffee, gamer, count, django_assert_max_num_queries
+    @pytest.mark.parametrize("count", [5, 60])
+    @pytest.mark.parametrize("params", [{}, {"q": "ana"}, {"badge": "gamer", "page": "last"}])
+    def test_at_most_four_queries_once_counts_are_cached(
+        self, reader_client, coffee, gamer, count, params, django_assert_max_num_queries
     ):
-        EmployeeFactory.create_batch(count, badges=[coffee, gamer])
-        with django_assert_max_num_queries(9):
-            assert reader_client.get(LIST_URL).status_code == 200
+        EmployeeFactory.create_batch(count, full_name="Ana", badges=[coffee, gamer])
+        # The first view counts the facets and reads the badges (two queries); later views read both cached.
+        with django_assert_max_num_queries(6):
+            assert reader_client.get(LIST_URL, params).status_code == 200
+        with django_assert_max_num_queries(4):
+            response = reader_client.get(LIST_URL, params)
+        assert len(response.context["employees"]) == min(count, 25) if "page" not in params else count % 25
+        assert response.context["paginator"].count == count
+
+    def test_shows_counts_per_location_title_and_badge(self, reader_client, coffee):
+        EmployeeFactory(full_name="Ana", job_title="Engineer", location="Madrid", badges=[coffee])
+        EmployeeFactory(full_name="Ben", job_title="Engineer", location="Madrid")
+        EmployeeFactory(full_name="Cleo", job_title="Designer", location="Paris")
+        content = reader_client.get(LIST_URL).content.decode()
+        assert '<option value="Madrid">Madrid (2)</option>' in content
+        assert '<option value="Engineer">Engineer (2)</option>' in content
+        assert '<option value="coffee-snob">Coffee Snob (1)</option>' in content
+        content = reader_client.get(LIST_URL, {"location": "Paris"}).content.decode()
+        assert '<option value="Paris" selected>Paris (1)</option>' in content
+        assert '<option value="Engineer">Engineer (0)</option>' not in content
+        assert "1 employee" in content
+
+    def test_title_filter(self, reader_client):
+        engineer = EmployeeFactory(job_title="Engineer")
+        EmployeeFactory(job_title="Designer")
+        assert list(reader_client.get(LIST_URL, {"title": "Engineer"}).context["employees"]) == [engineer]
+
+    def test_highlights_the_matched_words(self, reader_client, employee):
+        content = reader_client.get(LIST_URL, {"q": "garcia madr"}).content.decode()
+        assert "Ana <mark>García</mark>" in content
+        assert "<mark>Madr</mark>id" in content
+
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ("a", "Ensure this value has at least 2 characters (it has 1)."),
+            ("a" * 1000, "Ensure this value has at most 200 characters (it has 1000)."),
+            ("ana\x00", "Null characters are not allowed."),
+        ],
+    )
+    def test_bad_queries_get_a_message_and_no_rows(self, reader_client, employee, query, message):
+        response = reader_client.get(LIST_URL, {"q": query})
+        assert response.status_code == 200
+        assert list(response.context["employees"]) == []
+        assert message in response.content.decode()
 
 
 class TestDetail:

@@ -1,0 +1,77 @@
+"""Keep the search text and the cached facet counts in step with employees and badges."""
+
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from .models import Badge, Employee
+
+FACETS_GENERATION_KEY = "employees:facets-generation"
+
+
+def facets_generation():
+    return cache.get_or_set(FACETS_GENERATION_KEY, 1, timeout=None)
+
+
+def forget_facets():
+    """Make every cached facet count stale: the next list page counts again."""
+    try:
+        cache.incr(FACETS_GENERATION_KEY)
+    except ValueError:
+        cache.set(FACETS_GENERATION_KEY, 2, timeout=None)
+
+
+@receiver(m2m_changed, sender=Employee.badges.through)
+def badges_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear" and reverse:
+        instance._cleared_employee_ids = list(instance.employees.values_list("pk", flat=True))
+        return
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if not reverse:
+        employee_ids = [instance.pk]
+    elif action == "post_clear":
+        employee_ids = getattr(instance, "_cleared_employee_ids", [])
+    else:
+        employee_ids = pk_set or []
+    Employee.objects.filter(pk__in=employee_ids).refresh_search_text()
+    forget_facets()
+
+
+@receiver(pre_save, sender=Badge)
+def badge_saving(sender, instance, **kwargs):
+    old_name = (
+        Badge.objects.filter(pk=instance.pk).values_list("name", flat=True).first() if instance.pk else None
+    )
+    instance._renamed = old_name is not None and old_name != instance.name
+
+
+@receiver(post_save, sender=Badge)
+def badge_saved(sender, instance, created, **kwargs):
+    # Only a new name changes what the search finds; reordering badges must not rewrite every employee.
+    if getattr(instance, "_renamed", False):
+        instance.employees.all().refresh_search_text()
+    forget_facets()
+
+
+@receiver(pre_delete, sender=Badge)
+def badge_deleting(sender, instance, **kwargs):
+    instance._employee_ids = list(instance.employees.values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Badge)
+def badge_deleted(sender, instance, **kwargs):
+    Employee.objects.filter(pk__in=instance._employee_ids).refresh_search_text()
+    forget_facets()
+
+
+@receiver(post_save, sender=Employee)
+def employee_saved(sender, instance, raw, **kwargs):
+    if raw:  # loaddata saves rows as they are, without Employee.save()
+        Employee.objects.filter(pk=instance.pk).refresh_search_text()
+    forget_facets()
+
+
+@receiver(post_delete, sender=Employee)
+def employee_deleted(sender, **kwargs):
+    forget_facets()

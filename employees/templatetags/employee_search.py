@@ -1,0 +1,55 @@
+import itertools
+import unicodedata
+
+from django import template
+from django.utils.html import conditional_escape, format_html, format_html_join
+
+from employees.models import search_terms
+
+register = template.Library()
+
+
+def fold(char):
+    """One character, lower case and without its accent: folding keeps every position, so matches map back."""
+    return unicodedata.normalize("NFKD", char)[0].lower()[0]
+
+
+@register.filter
+def highlight(text, query):
+    """``text``, escaped, with each part matching a word of ``query`` (any case or accent) in <mark>."""
+    text = str(text)
+    terms = search_terms(query or "")
+    if not terms:
+        return conditional_escape(text)
+    folded = "".join(fold(char) for char in text)
+    marked = [False] * len(text)
+    for term in terms:
+        term = "".join(fold(char) for char in term)
+        start = folded.find(term)
+        while start != -1:
+            marked[start : start + len(term)] = [True] * len(term)
+            start = folded.find(term, start + len(term))
+    if not any(marked):
+        return conditional_escape(text)
+    parts = []
+    position = 0
+    for is_marked, run in itertools.groupby(marked):
+        length = len(list(run))
+        chunk = text[position : position + length]
+        parts.append(format_html("<mark>{}</mark>", chunk) if is_marked else conditional_escape(chunk))
+        position += length
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+@register.filter
+def facet_options(counts, selected):
+    """``<option>`` elements for (value, count) pairs, the selected value marked.
+
+    Built in Python: a directory has hundreds of job titles, and a template loop over them costs more than the
+    rest of the page.
+    """
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{} ({})</option>',
+        ((value, " selected" if value == selected else "", value, count) for value, count in counts),
+    )

@@ -1,0 +1,98 @@
+import pytest
+from django.http import QueryDict
+
+from employees.filters import EmployeeFilter
+from employees.models import Employee
+
+from .factories import EmployeeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def employee_filter(query_string=""):
+    return EmployeeFilter(QueryDict(query_string) or None, queryset=Employee.objects.all())
+
+
+@pytest.fixture
+def staff(coffee, gamer):
+    return [
+        EmployeeFactory(full_name="Ana One", job_title="Engineer", location="Madrid", badges=[coffee]),
+        EmployeeFactory(full_name="Ana Two", job_title="Engineer", location="Madrid", badges=[coffee, gamer]),
+        EmployeeFactory(full_name="Ana Three", job_title="Designer", location="Paris", badges=[gamer]),
+        EmployeeFactory(full_name="Ben Four", job_title="Engineer", location="Paris"),
+    ]
+
+
+def test_facets_count_everyone_per_location_title_and_badge(staff):
+    facets = employee_filter().facets
+    assert facets == {
+        "total": 4,
+        "location": [("Madrid", 2), ("Paris", 2)],
+        "title": [("Designer", 1), ("Engineer", 3)],
+        "badge": {"coffee-snob": 2, "gamer": 2},
+    }
+
+
+def test_facets_count_the_current_search(staff):
+    facets = employee_filter("q=ana").facets
+    assert facets["total"] == 3
+    assert facets["location"] == [("Madrid", 2), ("Paris", 1)]
+    assert facets["badge"] == {"coffee-snob": 2, "gamer": 2}
+
+
+def test_a_facet_ignores_its_own_filter_so_other_values_stay_selectable(staff):
+    facets = employee_filter("location=Madrid&badge=gamer").facets
+    assert facets["total"] == 1
+    assert facets["location"] == [("Madrid", 1), ("Paris", 1)]
+    assert facets["title"] == [("Engineer", 1)]
+    assert facets["badge"] == {"coffee-snob": 2, "gamer": 1}
+
+
+def test_facets_take_one_query_and_are_cached_until_an_employee_changes(staff, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert employee_filter("q=ana").facets["total"] == 3
+    with django_assert_num_queries(0):
+        assert employee_filter("q=ana").facets["total"] == 3
+    EmployeeFactory(full_name="Ana Five")
+    assert employee_filter("q=ana").facets["total"] == 4
+
+
+def test_invalid_filters_count_nothing(staff, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert employee_filter("q=a").facets["total"] == 0
+
+
+def test_title_filter_combines_with_search_and_location(staff):
+    assert [e.full_name for e in employee_filter("q=ana&title=Engineer&location=Madrid").qs] == [
+        "Ana One",
+        "Ana Two",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query_string", "message"),
+    [
+        ("q=a", "at least 2 characters"),
+        ("q=" + "a" * 1000, "at most 200 characters"),
+        ("q=a%00b", "Null characters are not allowed"),
+        ("badge=nope", "Select a valid choice"),
+    ],
+)
+def test_bad_input_gets_a_clear_message(staff, query_string, message):
+    employees = employee_filter(query_string)
+    assert not employees.is_valid()
+    assert message in str(employees.errors)
+
+
+def test_descending_sort_breaks_ties_in_the_same_direction(staff):
+    names = [e.full_name for e in employee_filter("sort=-title").qs]
+    assert names == ["Ben Four", "Ana Two", "Ana One", "Ana Three"]
+
+
+def test_badge_facets_list_every_badge_in_catalogue_order(staff, coffee, gamer):
+    coffee.position = 2
+    coffee.save()
+    assert employee_filter("location=Paris").badge_facets() == [
+        ("gamer", "Gamer", 1),
+        ("coffee-snob", "Coffee Snob", 0),
+    ]
