@@ -5,9 +5,11 @@ environment variables (documented in .env.example). Production is the default; d
 with DEBUG=true.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,11 +44,18 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap4",
     "django_filters",
+    "axes",
+    "django_guid",
+    "csp",
+    "simple_history",
     "employees",
 ]
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    "directory_site.middleware.cross_origin_resource_policy",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "directory_site.urls"
@@ -86,6 +98,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks for a lockout before any other backend runs.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "employees:list"
@@ -123,11 +140,73 @@ X_FRAME_OPTIONS = "DENY"
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     # Only behind a load balancer that sets X-Forwarded-Proto itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Cross-Origin-Resource-Policy, set by directory_site.middleware on every response, static files included.
+SECURE_CROSS_ORIGIN_RESOURCE_POLICY = env.str("SECURE_CROSS_ORIGIN_RESOURCE_POLICY", default="same-origin")
+
+# Content-Security-Policy (django-csp). Scripts, styles, fonts and images load only from this site: no CDN,
+# no inline <script> or style="" attributes, no eval. New JavaScript and CSS go in static/ files, which 'self'
+# already allows. A page that cannot avoid an inline script gives it the per-request nonce:
+# <script nonce="{{ request.csp_nonce }}">; the header carries the nonce only on responses that use it.
+# A page that truly needs another origin adds it with CSP_EXTRA_SCRIPT_SRC / CSP_EXTRA_STYLE_SRC /
+# CSP_EXTRA_IMG_SRC / CSP_EXTRA_CONNECT_SRC (comma-separated), or with csp.decorators.csp_update on the view.
+# Bootstrap's CSS draws its select arrows and the navbar toggler with data: SVG images, hence data: in img-src.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE, *env.list("CSP_EXTRA_SCRIPT_SRC", default=[])],
+        "style-src": [SELF, NONCE, *env.list("CSP_EXTRA_STYLE_SRC", default=[])],
+        "img-src": [SELF, "data:", *env.list("CSP_EXTRA_IMG_SRC", default=[])],
+        "font-src": [SELF],
+        "connect-src": [SELF, *env.list("CSP_EXTRA_CONNECT_SRC", default=[])],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# Login protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name from one address,
+# that pair is locked out for AXES_COOLOFF_MINUTES and gets the 429 page registration/locked_out.html.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# The client address. Directly on the internet: REMOTE_ADDR, the default. Behind N proxies that each append to
+# X-Forwarded-For, set TRUSTED_PROXY_COUNT=N: the address N hops from the right is the client. Never set it
+# without a proxy in front, or any client could claim any address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Every request gets an id (django-guid): sent back in X-Request-ID, written on every log line, and shown on the
+# error page so a report can be matched with the log. A valid incoming X-Request-ID is kept.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+}
+# Seconds a client is asked to wait (Retry-After) when the database is unreachable and a page answers 503.
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-guid reports every request without an incoming id at INFO.
+    "loggers": {"django_guid": {"level": "WARNING"}},
 }

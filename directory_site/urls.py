@@ -12,3 +12,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]
+
+handler500 = "directory_site.views.server_error"

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import Badge, Employee
 
@@ -11,9 +12,59 @@ class BadgeChoiceField(forms.ModelMultipleChoiceField):
         return format_html('<i class="fa fa-{}" aria-hidden="true"></i> {}', obj.icon, obj.name)
 
 
-class EmployeeForm(forms.ModelForm):
+class VersionedEmployeeForm(forms.ModelForm):
+    """An employee form that refuses to save over a newer version; the admin uses it as it is.
+
+    It carries the version it was opened at. Saving after someone else saved is refused with the current values,
+    and the form then holds the current version: saving again is a deliberate overwrite, never a silent one.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            self.fields["version"].disabled = True
+        else:
+            # Reverting to an old record in the admin's history starts from the row's current version.
+            current = Employee.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            self.initial["version"] = current or self.instance.version
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.instance._state.adding:
+            current = Employee.objects.select_for_update().with_badges().filter(pk=self.instance.pk).first()
+            if current and current.version != cleaned_data.get("version"):
+                self.add_conflict_error(current)
+        return cleaned_data
+
+    def add_conflict_error(self, current):
+        badges = ", ".join(badge.name for badge in current.badges.all()) or _("none")
+        self.add_error(
+            None,
+            forms.ValidationError(
+                _(
+                    "Someone else saved this employee while you were editing it. Their version is: "
+                    "full name “%(full_name)s”, job title “%(job_title)s”, location “%(location)s”, "
+                    "badges: %(badges)s. Nothing was saved. Your changes are still in the form: save again "
+                    "to replace their version with yours, or cancel to keep theirs."
+                ),
+                code="conflict",
+                params={
+                    "full_name": current.full_name,
+                    "job_title": current.job_title,
+                    "location": current.location,
+                    "badges": badges,
+                },
+            ),
+        )
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = current.version
+
+
+class EmployeeForm(VersionedEmployeeForm):
     badges = BadgeChoiceField(queryset=Badge.objects.all(), required=False)
 
     class Meta:
         model = Employee
-        fields = ["full_name", "job_title", "location", "badges"]
+        fields = ["full_name", "job_title", "location", "badges", "version"]

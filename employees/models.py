@@ -1,10 +1,11 @@
 import uuid
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 def not_blank(field):
@@ -87,8 +88,15 @@ class Employee(models.Model):
     badges = models.ManyToManyField(Badge, blank=True, related_name="employees", verbose_name=_("badges"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Goes up by one on every save; guards against lost updates.")
+    )
 
     objects = EmployeeQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[badges], excluded_fields=["created_at", "updated_at"])
+
+    class EditConflict(Exception):  # noqa: N818 (reads as Employee.EditConflict)
+        """Someone else saved this employee after the version being saved was read."""
 
     class Meta:
         ordering = ["full_name", "id"]
@@ -106,3 +114,40 @@ class Employee(models.Model):
 
     def get_absolute_url(self):
         return reverse("employees:detail", kwargs={"pk": self.pk})
+
+    def save(self, *args, **kwargs):
+        """Save only if the row is still at ``self.version``; raise ``EditConflict`` if another save came first.
+
+        The check and the version bump are one UPDATE, so two saves of the same version cannot both succeed.
+        A row that no longer exists (a deleted employee restored from history) is inserted again.
+        """
+        with transaction.atomic():
+            if not self._state.adding:
+                rows = type(self).objects.filter(pk=self.pk)
+                if rows.filter(version=self.version).update(version=models.F("version") + 1):
+                    self.version += 1
+                elif rows.exists():
+                    raise self.EditConflict
+            super().save(*args, **kwargs)
+
+    def recent_changes(self, limit=20):
+        """The last ``limit`` history records, newest first, each with ``changes``: (label, old, new) triples."""
+        records = list(self.history.select_related("history_user")[:limit])
+        badge_names = {badge.pk: badge.name for badge in Badge.objects.all()}
+
+        def readable(field, value):
+            if field.many_to_many:
+                return ", ".join(sorted(badge_names.get(link["badge"], "?") for link in value))
+            return value
+
+        for record in records:
+            previous = record.prev_record
+            delta = record.diff_against(previous).changes if previous else []
+            record.changes = []
+            for change in delta:
+                field = self._meta.get_field(change.field)
+                if field.name != "version":
+                    record.changes.append(
+                        (field.verbose_name, readable(field, change.old), readable(field, change.new))
+                    )
+        return records

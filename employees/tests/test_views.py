@@ -220,7 +220,9 @@ class TestUpdate:
     def test_editor_updates(self, editor_client, employee):
         url = reverse("employees:update", args=[employee.pk])
         assert editor_client.get(url).status_code == 200
-        response = editor_client.post(url, {**VALID, "job_title": "Staff Engineer"}, follow=True)
+        response = editor_client.post(
+            url, {**VALID, "job_title": "Staff Engineer", "version": employee.version}, follow=True
+        )
         employee.refresh_from_db()
         assert employee.job_title == "Staff Engineer"
         assert list(employee.badges.all()) == []

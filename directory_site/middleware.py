@@ -1,0 +1,12 @@
+from django.conf import settings
+
+
+def cross_origin_resource_policy(get_response):
+    """Send Cross-Origin-Resource-Policy, which Django's SecurityMiddleware does not set, on every response."""
+
+    def middleware(request):
+        response = get_response(request)
+        response.setdefault("Cross-Origin-Resource-Policy", settings.SECURE_CROSS_ORIGIN_RESOURCE_POLICY)
+        return response
+
+    return middleware
