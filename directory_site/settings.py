@@ -149,7 +149,7 @@ SECURE_CROSS_ORIGIN_RESOURCE_POLICY = env.str("SECURE_CROSS_ORIGIN_RESOURCE_POLI
 # <script nonce="{{ request.csp_nonce }}">; the header carries the nonce only on responses that use it.
 # A page that truly needs another origin adds it with CSP_EXTRA_SCRIPT_SRC / CSP_EXTRA_STYLE_SRC /
 # CSP_EXTRA_IMG_SRC / CSP_EXTRA_CONNECT_SRC (comma-separated), or with csp.decorators.csp_update on the view.
-# Bootstrap's CSS draws its select arrows and the navbar toggler with data: SVG images, hence data: in img-src.
+# Bootstrap's CSS draws select arrows and the navbar toggler as data: SVG images, hence data: in img-src.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [NONE],
@@ -185,8 +185,8 @@ if TRUSTED_PROXY_COUNT:
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
-# Every request gets an id (django-guid): sent back in X-Request-ID, written on every log line, and shown on the
-# error page so a report can be matched with the log. A valid incoming X-Request-ID is kept.
+# Every request gets an id (django-guid): sent back in X-Request-ID, written on every log line, and shown on
+# the error page so a report can be matched with the log. A valid incoming X-Request-ID is kept.
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "VALIDATE_GUID": True,

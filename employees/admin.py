@@ -34,7 +34,7 @@ class EmployeeAdmin(SimpleHistoryAdmin):
 
     @transaction.atomic
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # Reverting saves through the versioned form, whose row lock needs a transaction like the change view's.
+        # Reverting saves through the versioned form, whose row lock needs a transaction.
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_search_results(self, request, queryset, search_term):

@@ -95,7 +95,7 @@ class Employee(models.Model):
     objects = EmployeeQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[badges], excluded_fields=["created_at", "updated_at"])
 
-    class EditConflict(Exception):  # noqa: N818 (reads as Employee.EditConflict)
+    class EditConflict(Exception):
         """Someone else saved this employee after the version being saved was read."""
 
     class Meta:
@@ -112,11 +112,8 @@ class Employee(models.Model):
     def __str__(self):
         return self.full_name
 
-    def get_absolute_url(self):
-        return reverse("employees:detail", kwargs={"pk": self.pk})
-
     def save(self, *args, **kwargs):
-        """Save only if the row is still at ``self.version``; raise ``EditConflict`` if another save came first.
+        """Save only if the row is still at ``self.version``; else raise ``EditConflict``.
 
         The check and the version bump are one UPDATE, so two saves of the same version cannot both succeed.
         A row that no longer exists (a deleted employee restored from history) is inserted again.
@@ -130,8 +127,11 @@ class Employee(models.Model):
                     raise self.EditConflict
             super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("employees:detail", kwargs={"pk": self.pk})
+
     def recent_changes(self, limit=20):
-        """The last ``limit`` history records, newest first, each with ``changes``: (label, old, new) triples."""
+        """The last ``limit`` history records, newest first, with ``changes``: (label, old, new) triples."""
         records = list(self.history.select_related("history_user")[:limit])
         badge_names = {badge.pk: badge.name for badge in Badge.objects.all()}
 
