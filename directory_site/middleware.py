@@ -2,7 +2,7 @@ from django.conf import settings
 
 
 def cross_origin_resource_policy(get_response):
-    """Send Cross-Origin-Resource-Policy on every response: Django's SecurityMiddleware has no setting for it."""
+    """Send Cross-Origin-Resource-Policy on every response; SecurityMiddleware has no setting for it."""
 
     def middleware(request):
         response = get_response(request)

@@ -16,7 +16,8 @@ class VersionedEmployeeForm(forms.ModelForm):
     """An employee form that refuses to save over a newer version; the admin uses it as it is.
 
     It carries the version it was opened at. Saving after someone else saved is refused with the current
-    values, and the form then holds the current version: saving again is a deliberate overwrite, never a silent one.
+    values, and the form then holds the current version: saving again is a deliberate overwrite, never a
+    silent one.
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
