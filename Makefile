@@ -9,7 +9,7 @@ PORT ?= 8000
 POSTGRES_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format checks vendor clean
+.PHONY: run test test-sqlite test-postgres lint format checks vendor clean observatory drills
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,13 @@ checks: $(VENV)/.runtime
 	DEBUG=true $(MANAGE) makemigrations --check --dry-run
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=directory.example.com \
 		$(MANAGE) check --deploy --fail-level WARNING
+
+## observatory: grade the production headers with the MDN HTTP Observatory (gunicorn on 127.0.0.1:8480/8481)
+OBSERVATORY_VERSION := 1.4.8
+observatory: $(VENV)/.runtime
+	test -d node_modules/@mdn/mdn-http-observatory || \
+		npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund @mdn/mdn-http-observatory@$(OBSERVATORY_VERSION)
+	$(PY) scripts/observatory.py
 
 ## vendor: refresh static/vendor/ from the pinned npm packages in package.json
 vendor:
