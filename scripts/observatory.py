@@ -58,11 +58,11 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="observatory-") as tmp:
         cert, key = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
+        openssl = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
+        san = "subjectAltName=DNS:localhost"
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-             "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert],
-            check=True, capture_output=True,
-        )  # fmt: skip
+            [*openssl.split(), "-addext", san, "-keyout", key, "-out", cert], check=True, capture_output=True
+        )
         env = {
             **os.environ,
             "DEBUG": "false",
