@@ -176,16 +176,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-# The client address. Directly on the internet: REMOTE_ADDR, the default. Behind N proxies that each append to
-# X-Forwarded-For, set TRUSTED_PROXY_COUNT=N: the address N hops from the right is the client. Never set it
-# without a proxy in front, or any client could claim any address.
+# The client address (directory_site.proxies.client_ip). Directly on the internet: REMOTE_ADDR, the default.
+# Behind N proxies that each append to X-Forwarded-For, set TRUSTED_PROXY_COUNT=N: the N-th address from the
+# right is the client's. Never set it without proxies in front, or any client could claim any address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_PROXY_ORDER = "right-most"
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "directory_site.proxies.client_ip"
 
 # Every request gets an id (django-guid): sent back in X-Request-ID, written on every log line, and shown on
 # the error page so a report can be matched with the log. A valid incoming X-Request-ID is kept.

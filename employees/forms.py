@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -69,3 +71,16 @@ class EmployeeForm(VersionedEmployeeForm):
     class Meta:
         model = Employee
         fields = ["full_name", "job_title", "location", "badges", "version"]
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with its user name length limit enforced, not only shown.
+
+    The stock form sets max_length after the field is built, so a longer name still reaches authentication and
+    the failed-attempt log, whose column it overflows.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
