@@ -26,12 +26,11 @@ class VersionedEmployeeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance._state.adding:
-            self.fields["version"].disabled = True
-        else:
-            # Reverting to an old record in the admin's history starts from the row's current version.
-            current = Employee.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            self.initial["version"] = current or self.instance.version
+        adding = self.instance._state.adding
+        # Reverting to an old record in the admin's history starts from the row's current version.
+        current = None if adding else Employee.objects.filter(pk=self.instance.pk).values("version").first()
+        self.initial["version"] = current["version"] if current else self.instance.version
+        self.fields["version"].disabled = adding
 
     def clean(self):
         cleaned_data = super().clean()

@@ -1,8 +1,9 @@
 import pytest
 
 from employees.forms import EmployeeForm
+from employees.models import Employee
 
-from .factories import BadgeFactory
+from .factories import BadgeFactory, EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +63,31 @@ def test_badge_labels_show_icons_and_escape_names():
     assert 'class="fa fa-coffee"' in html
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+class TestEditConflict:
+    def test_saving_the_version_that_was_opened_succeeds(self):
+        employee = EmployeeFactory()
+        form = EmployeeForm(data={**VALID, "version": employee.version}, instance=employee)
+        assert form.is_valid(), form.errors
+        assert form.save().version == 2
+
+    def test_a_stale_version_is_refused_with_the_current_values(self, coffee):
+        employee = EmployeeFactory(job_title="Engineer")
+        opened = EmployeeForm(instance=Employee.objects.get(pk=employee.pk))
+        Employee.objects.filter(pk=employee.pk).update(job_title="Lead", version=2)
+        employee.badges.add(coffee)
+        form = EmployeeForm(data={**VALID, "version": opened.initial["version"]}, instance=employee)
+        assert not form.is_valid()
+        [error] = form.non_field_errors().as_data()
+        assert error.code == "conflict"
+        message = str(form.non_field_errors())
+        assert "job title “Lead”" in message
+        assert "badges: Coffee Snob" in message
+        # The form now carries the current version: saving again is a deliberate overwrite.
+        assert form["version"].value() == 2
+
+    def test_a_new_employee_ignores_a_posted_version(self):
+        form = form_with(version="99")
+        assert form.is_valid(), form.errors
+        assert form.save().version == 1

@@ -88,3 +88,54 @@ def test_with_badges_prefetches_in_one_query(coffee, gamer, django_assert_num_qu
     with django_assert_num_queries(2):
         names = [[b.name for b in e.badges.all()] for e in Employee.objects.with_badges()]
     assert names == [["Coffee Snob", "Gamer"]] * 5
+
+
+class TestVersion:
+    def test_starts_at_one_and_goes_up_on_every_save(self):
+        employee = EmployeeFactory()
+        assert employee.version == 1
+        employee.job_title = "Changed"
+        employee.save()
+        employee.refresh_from_db()
+        assert employee.version == 2
+
+    def test_saving_a_stale_copy_raises_and_changes_nothing(self):
+        employee = EmployeeFactory(job_title="Original")
+        first, second = Employee.objects.get(pk=employee.pk), Employee.objects.get(pk=employee.pk)
+        first.job_title = "First"
+        first.save()
+        second.job_title = "Second"
+        with pytest.raises(Employee.EditConflict):
+            second.save()
+        employee.refresh_from_db()
+        assert (employee.job_title, employee.version) == ("First", 2)
+
+    def test_a_deleted_employee_saved_again_is_inserted(self):
+        employee = EmployeeFactory()
+        copy = Employee.objects.get(pk=employee.pk)
+        employee.delete()
+        copy.save()
+        assert Employee.objects.filter(pk=copy.pk).exists()
+
+
+class TestHistory:
+    def test_create_edit_and_delete_are_recorded(self, coffee):
+        employee = EmployeeFactory(job_title="Engineer")
+        employee.job_title = "Lead"
+        employee.save()
+        employee.badges.add(coffee)
+        pk = employee.pk
+        employee.delete()
+        records = Employee.history.filter(id=pk).order_by("history_id")
+        assert [record.history_type for record in records] == ["+", "~", "~", "-"]
+
+    def test_recent_changes_name_each_changed_field_with_old_and_new_values(self, coffee, gamer):
+        employee = EmployeeFactory(job_title="Engineer", badges=[coffee])
+        employee.job_title = "Lead"
+        employee.save()
+        employee.badges.add(gamer)
+        latest, title_change, *older = employee.recent_changes()
+        assert latest.changes == [("badges", "Coffee Snob", "Coffee Snob, Gamer")]
+        assert title_change.changes == [("job title", "Engineer", "Lead")]
+        assert older[-1].changes == []
+        assert older[-1].get_history_type_display() == "Created"
