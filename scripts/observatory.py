@@ -53,6 +53,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--http-port", type=int, default=8480)
     parser.add_argument("--https-port", type=int, default=8481)
+    parser.add_argument("--require", default="A+", help="exit 1 unless the grade is this one (default A+)")
     args = parser.parse_args()
     ensure_preload_list()
 
@@ -118,6 +119,8 @@ def main():
         f"\nGrade {summary['grade']}, score {summary['score']}, "
         f"{summary['testsPassed']}/{summary['testsQuantity']} tests passed\n"
     )
+    if summary["grade"] != args.require:
+        raise SystemExit(f"The grade is {summary['grade']}, not {args.require}.")
 
 
 if __name__ == "__main__":
