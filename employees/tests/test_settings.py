@@ -47,3 +47,33 @@ def test_debug_mode_runs_without_a_secret_key():
 def test_database_url_picks_the_engine(url, engine):
     result = run_settings({"SECRET_KEY": "x" * 50, "DATABASE_URL": url})
     assert result.stdout.split()[1] == engine
+
+
+def evaluate_settings(env, expression):
+    """``expression`` evaluated on the settings module ``s``, imported fresh with exactly ``env``."""
+    result = subprocess.run(  # noqa: S603 (this interpreter, running the test's own expression)
+        [sys.executable, "-c", f"import directory_site.settings as s; print({expression})"],
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_extra_csp_origins_are_added_to_self():
+    directives = "s.CONTENT_SECURITY_POLICY['DIRECTIVES']"
+    env = {"CSP_EXTRA_SCRIPT_SRC": "https://a.example,https://b.example"}
+    assert (
+        evaluate_settings(env, f"{directives}['script-src'][2:]")
+        == "['https://a.example', 'https://b.example']"
+    )
+    assert evaluate_settings({}, f"{directives}['script-src'][2:]") == "[]"
+
+
+def test_lockout_and_proxy_settings_come_from_the_environment():
+    env = {"AXES_FAILURE_LIMIT": "3", "AXES_COOLOFF_MINUTES": "60", "TRUSTED_PROXY_COUNT": "2"}
+    expression = "s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME.total_seconds(), s.TRUSTED_PROXY_COUNT"
+    assert evaluate_settings(env, expression) == "3 3600.0 2"
+    assert evaluate_settings({}, expression) == "5 900.0 0"
