@@ -66,8 +66,17 @@ def test_without_a_trusted_proxy_x_forwarded_for_cannot_dodge_the_lockout(client
         (1, "192.0.2.1, 203.0.113.5", "203.0.113.5"),
         (2, "192.0.2.1, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
         (2, "203.0.113.5", "127.0.0.1"),
+        (1, "not-an-address", "127.0.0.1"),
+        (1, "<script>, 203.0.113.5'", "127.0.0.1"),
     ],
-    ids=["one proxy", "one proxy, spoofed header", "two proxies", "header shorter than the proxy chain"],
+    ids=[
+        "one proxy",
+        "one proxy, spoofed header",
+        "two proxies",
+        "header shorter than the proxy chain",
+        "no address",
+        "garbage",
+    ],
 )
 def test_behind_trusted_proxies_the_client_address_comes_from_x_forwarded_for(
     client, reader, settings, count, forwarded_for, client_address
