@@ -306,20 +306,21 @@ def drill_database_down_at_startup(cluster, port, db_port, database_url):
                 recovered = time.monotonic() - started
                 break
             time.sleep(0.2)
-        cookies = {}
-        client.sign_in(cookies)
-        after, _ = client.request("GET", "/", cookies)
+        after = None
+        if recovered is not None:
+            cookies = {}
+            client.sign_in(cookies)
+            after, _ = client.request("GET", "/", cookies)
     finally:
         app.stop()
     checks = {
-        "gunicorn started with the database down": True,
-        f"/healthz {healthz} and /readyz {readyz} while down": healthz == 200 and readyz == 503,
+        f"up with the database down: /healthz {healthz}, /readyz {readyz}": healthz == 200 and readyz == 503,
         f"the sign-in page {login_page.status} while down": login_page.status == 200,
         f"signing in while down: {sign_in_down.status} with Retry-After, no traceback": sign_in_down.status
         == 503
         and sign_in_down.getheader("Retry-After") is not None
         and "Traceback" not in page,
-        "recovered by itself once PostgreSQL started": recovered is not None and after.status == 200,
+        "recovered by itself once PostgreSQL started": after is not None and after.status == 200,
     }
     detail = f"/readyz 200 {recovered:.1f} s after PostgreSQL started" if recovered else "did not recover"
     return {}, detail, checks
