@@ -72,7 +72,7 @@ observatory: $(VENV)/.runtime
 		npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund @mdn/mdn-http-observatory@$(OBSERVATORY_VERSION)
 	$(PY) scripts/observatory.py
 
-## drills: fault drills against gunicorn and a throwaway PostgreSQL cluster (ports 8460, 8450-8451), about a minute
+## drills: fault drills against gunicorn and a throwaway PostgreSQL cluster (ports 8460, 8450-8451), 1-2 minutes
 drills: $(VENV)/.runtime
 	$(PY) scripts/fault_drills.py
 
