@@ -14,7 +14,7 @@ CHROMIUM ?= /usr/bin/chromium
 BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/bench_directory
 BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-browser lint format checks vendor clean container-test bench
+.PHONY: run test test-sqlite test-postgres test-browser lint format checks vendor clean container-test bench observatory drills
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,17 @@ container-test:
 bench: $(VENV)/.runtime
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m bench --postgres-url $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
+
+## observatory: grade the production headers with the MDN HTTP Observatory (gunicorn on 127.0.0.1:8480/8481)
+OBSERVATORY_VERSION := 1.4.8
+observatory: $(VENV)/.runtime
+	test -d node_modules/@mdn/mdn-http-observatory || \
+		npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund @mdn/mdn-http-observatory@$(OBSERVATORY_VERSION)
+	$(PY) scripts/observatory.py
+
+## drills: fault drills against gunicorn and a throwaway PostgreSQL cluster (ports 8460, 8450-8451), 1-2 minutes
+drills: $(VENV)/.runtime
+	$(PY) scripts/fault_drills.py
 
 ## vendor: refresh static/vendor/ from the pinned npm packages in package.json
 vendor:

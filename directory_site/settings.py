@@ -5,9 +5,11 @@ environment variables (documented in .env.example). Production is the default; d
 with DEBUG=true.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from directory_site.request_logging import JSON_FORMATTER
@@ -44,6 +46,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap4",
     "django_filters",
+    "axes",
+    "csp",
+    "simple_history",
     "employees",
     # Last, as its documentation asks: deletes a photo's files once replaced or their employee deleted.
     "django_cleanup.apps.CleanupConfig",
@@ -53,6 +58,9 @@ MIDDLEWARE = [
     # First, so its request line covers everything below it, static files and security redirects included.
     "directory_site.request_logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "directory_site.middleware.cross_origin_resource_policy",
+    "directory_site.middleware.reject_nul_in_headers",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "directory_site.urls"
@@ -103,8 +114,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Django's permission checks, reading a user's own and group permissions in one query instead of two.
-AUTHENTICATION_BACKENDS = ["employees.backends.ModelBackend"]
+# django-axes checks for a lockout before any other backend runs; then Django's permission checks, reading a
+# user's own and group permissions in one query instead of two.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "employees.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "employees:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -147,6 +162,8 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Where the HTTPS redirect points when HTTPS is on another host or port than HTTP; default: the same host.
+SECURE_SSL_HOST = env.str("SECURE_SSL_HOST", default=None)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
@@ -157,6 +174,50 @@ X_FRAME_OPTIONS = "DENY"
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     # Only behind a load balancer that sets X-Forwarded-Proto itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Cross-Origin-Resource-Policy, set by directory_site.middleware on every response, static files included.
+SECURE_CROSS_ORIGIN_RESOURCE_POLICY = env.str("SECURE_CROSS_ORIGIN_RESOURCE_POLICY", default="same-origin")
+
+# Content-Security-Policy (django-csp). Scripts, styles, fonts and images load only from this site: no CDN,
+# no inline <script> or style="" attributes, no eval. New JavaScript and CSS go in static/ files, which 'self'
+# already allows. A page that cannot avoid an inline script gives it the per-request nonce:
+# <script nonce="{{ request.csp_nonce }}">; the header carries the nonce only on responses that use it.
+# A page that truly needs another origin adds it with CSP_EXTRA_SCRIPT_SRC / CSP_EXTRA_STYLE_SRC /
+# CSP_EXTRA_IMG_SRC / CSP_EXTRA_CONNECT_SRC (comma-separated), or with csp.decorators.csp_update on the view.
+# Bootstrap's CSS draws select arrows and the navbar toggler as data: SVG images, hence data: in img-src.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE, *env.list("CSP_EXTRA_SCRIPT_SRC", default=[])],
+        "style-src": [SELF, NONCE, *env.list("CSP_EXTRA_STYLE_SRC", default=[])],
+        "img-src": [SELF, "data:", *env.list("CSP_EXTRA_IMG_SRC", default=[])],
+        "font-src": [SELF],
+        "connect-src": [SELF, *env.list("CSP_EXTRA_CONNECT_SRC", default=[])],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# Login protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name from one address,
+# that pair is locked out for AXES_COOLOFF_MINUTES and gets the 429 page registration/locked_out.html.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# No "AXES: BEGIN" line at every start of every process; failures and lockouts are still logged.
+AXES_VERBOSE = False
+# The client address (directory_site.proxies.client_ip). Directly on the internet: REMOTE_ADDR, the default.
+# Behind N proxies that each append to X-Forwarded-For, set TRUSTED_PROXY_COUNT=N: the N-th address from the
+# right is the client's. Never set it without proxies in front, or any client could claim any address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "directory_site.proxies.client_ip"
+
+# Seconds a client is asked to wait (Retry-After) when the database is unreachable and a page answers 503.
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)
 
 # Logging: everything to stdout. LOG_FORMAT=json (the default with DEBUG off) writes one JSON object per
 # line, with the request id on every line and the traceback of an error in its own field.

@@ -3,11 +3,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
+from employees.forms import SignInForm
 from employees.views import healthz, media, readyz
 
 urlpatterns = [
     path("", include("employees.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
@@ -24,3 +29,5 @@ if settings.SERVE_MEDIA:
             name="media",
         )
     ]
+
+handler500 = "directory_site.views.server_error"

@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import VersionedEmployeeForm
 from .models import Badge, Employee
 
 
@@ -13,7 +18,9 @@ class BadgeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
+class EmployeeAdmin(SimpleHistoryAdmin):
+    # The directory's form: it refuses a save over someone else's newer version, here as on the site.
+    form = VersionedEmployeeForm
     list_display = ["full_name", "job_title", "location", "badge_names"]
     list_filter = ["location", "badges"]
     search_fields = ["full_name", "job_title", "location", "badges__name"]
@@ -27,6 +34,11 @@ class EmployeeAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_badges()
 
+    @transaction.atomic
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting saves through the versioned form, whose row lock needs a transaction.
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def get_search_results(self, request, queryset, search_term):
         """Search the way the directory does, so staff get the same results in both places."""
         if not search_term:
@@ -36,3 +48,27 @@ class EmployeeAdmin(admin.ModelAdmin):
     @admin.display(description=_("badges"))
     def badge_names(self, employee):
         return ", ".join(badge.name for badge in employee.badges.all())
+
+
+@admin.register(Employee.history.model)
+class EmployeeHistoryAdmin(admin.ModelAdmin):
+    """Every recorded change, deletions included: a deleted employee is restored from its history page."""
+
+    list_display = ["full_name", "history_type", "history_date", "history_user", "history_link"]
+    list_filter = ["history_type"]
+    search_fields = ["full_name"]
+    date_hierarchy = "history_date"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("history"))
+    def history_link(self, record):
+        url = reverse("admin:employees_employee_history", args=[record.id])
+        return format_html('<a href="{}">{}</a>', url, _("History and restore"))

@@ -1,7 +1,10 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import MaxLengthValidator
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import Badge, Employee
 from .photos import photo_and_thumbnail
@@ -14,12 +17,62 @@ class BadgeChoiceField(forms.ModelMultipleChoiceField):
         return format_html('<i class="fa fa-{}" aria-hidden="true"></i> {}', obj.icon, obj.name)
 
 
-class EmployeeForm(forms.ModelForm):
+class VersionedEmployeeForm(forms.ModelForm):
+    """An employee form that refuses to save over a newer version; the admin uses it as it is.
+
+    It carries the version it was opened at. Saving after someone else saved is refused with the current
+    values, and the form then holds the current version: saving again is a deliberate overwrite, never a
+    silent one.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        adding = self.instance._state.adding
+        # Reverting to an old record in the admin's history starts from the row's current version.
+        current = None if adding else Employee.objects.filter(pk=self.instance.pk).values("version").first()
+        self.initial["version"] = current["version"] if current else self.instance.version
+        self.fields["version"].disabled = adding
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.instance._state.adding:
+            current = Employee.objects.select_for_update().with_badges().filter(pk=self.instance.pk).first()
+            if current and current.version != cleaned_data.get("version"):
+                self.add_conflict_error(current)
+        return cleaned_data
+
+    def add_conflict_error(self, current):
+        badges = ", ".join(badge.name for badge in current.badges.all()) or _("none")
+        self.add_error(
+            None,
+            forms.ValidationError(
+                _(
+                    "Someone else saved this employee while you were editing it. Their version is: "
+                    "full name “%(full_name)s”, job title “%(job_title)s”, location “%(location)s”, "
+                    "badges: %(badges)s. Nothing was saved. Your changes are still in the form: save again "
+                    "to replace their version with yours, or cancel to keep theirs."
+                ),
+                code="conflict",
+                params={
+                    "full_name": current.full_name,
+                    "job_title": current.job_title,
+                    "location": current.location,
+                    "badges": badges,
+                },
+            ),
+        )
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = current.version
+
+
+class EmployeeForm(VersionedEmployeeForm):
     badges = BadgeChoiceField(queryset=Badge.objects.all(), required=False)
 
     class Meta:
         model = Employee
-        fields = ["full_name", "job_title", "location", "badges", "photo"]
+        fields = ["full_name", "job_title", "location", "badges", "photo", "version"]
         widgets = {"photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})}
 
     def __init__(self, *args, **kwargs):
@@ -41,3 +94,16 @@ class EmployeeForm(forms.ModelForm):
             # Replaced or cleared together; django-cleanup deletes the old files once the change is committed.
             self.instance.photo_thumbnail = self.thumbnail or ""
         return super().save(commit)
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with its user name length limit enforced, not only shown.
+
+    The stock form sets max_length after the field is built, so a longer name still reaches authentication and
+    the failed-attempt log, whose column it overflows.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))

@@ -1,10 +1,11 @@
 import uuid
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 def photo_path(employee, filename):
@@ -131,6 +132,26 @@ def like_pattern(term, prefix_only=False):
     return f"{escaped}%" if prefix_only else f"%{escaped}%"
 
 
+class EmployeeHistory(HistoricalRecords):
+    """Change history that also records badge changes made from the badge's side, on each employee touched.
+
+    django-simple-history expects the changed object to be the history's own model (``employee.badges.add``);
+    ``badge.employees.add`` hands it the badge instead.
+    """
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        if action == "pre_clear":
+            instance._employees_before_clear = list(instance.employees.values_list("pk", flat=True))
+        elif action == "post_clear":
+            pk_set = instance.__dict__.pop("_employees_before_clear", [])
+        if action in ("post_add", "post_remove", "post_clear"):
+            for employee in self.cls.objects.filter(pk__in=pk_set or []):
+                super().m2m_changed(employee, action, attr, pk_set, False, **kwargs)
+        return None
+
+
 class EmployeeQuerySet(models.QuerySet):
     def search(self, query):
         """Employees matching every word of ``query`` in their name, title, location or badges, best first.
@@ -228,8 +249,17 @@ class Employee(models.Model):
     search_text = models.TextField(_("search text"), editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Goes up by one on every save; guards against lost updates.")
+    )
 
     objects = EmployeeQuerySet.as_manager()
+    history = EmployeeHistory(
+        m2m_fields=[badges], excluded_fields=["created_at", "updated_at", "search_text", "photo_thumbnail"]
+    )
+
+    class EditConflict(Exception):
+        """Someone else saved this employee after the version being saved was read."""
 
     class Meta:
         ordering = ["full_name", "id"]
@@ -246,11 +276,23 @@ class Employee(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs):
+        """Save only if the row is still at ``self.version``; else raise ``EditConflict``.
+
+        The check and the version bump are one UPDATE, so two saves of the same version cannot both succeed.
+        A row that no longer exists (a deleted employee restored from history) is inserted again.
+        """
         self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text"}
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            if not self._state.adding:
+                rows = type(self).objects.filter(pk=self.pk)
+                if rows.filter(version=self.version).update(version=models.F("version") + 1):
+                    self.version += 1
+                elif rows.exists():
+                    raise self.EditConflict
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("employees:detail", kwargs={"pk": self.pk})
@@ -270,3 +312,25 @@ class Employee(models.Model):
         if badge_names is None:
             badge_names = [badge.name for badge in self.badges.all()] if not self._state.adding else []
         return " ".join([self.full_name, self.job_title, self.location, *badge_names])
+
+    def recent_changes(self, limit=20):
+        """The last ``limit`` history records, newest first, with ``changes``: (label, old, new) triples."""
+        records = list(self.history.select_related("history_user")[:limit])
+        badge_names = {badge.pk: badge.name for badge in Badge.objects.all()}
+
+        def readable(field, value):
+            if field.many_to_many:
+                return ", ".join(sorted(badge_names.get(link["badge"], "?") for link in value))
+            return value
+
+        for record in records:
+            previous = record.prev_record
+            delta = record.diff_against(previous).changes if previous else []
+            record.changes = []
+            for change in delta:
+                field = self._meta.get_field(change.field)
+                if field.name != "version":
+                    record.changes.append(
+                        (field.verbose_name, readable(field, change.old), readable(field, change.new))
+                    )
+        return records

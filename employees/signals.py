@@ -69,6 +69,9 @@ def badge_deleted(sender, instance, **kwargs):
 def employee_saved(sender, instance, raw, **kwargs):
     if raw:  # loaddata saves rows as they are, without Employee.save()
         Employee.objects.filter(pk=instance.pk).refresh_search_text()
+        # loaddata then sets the row's badges: restoring a backup is not a change to record in the history,
+        # whose own rows the backup restores as they were.
+        instance.skip_history_when_saving = True
     forget_facets()
 
 

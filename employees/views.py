@@ -2,11 +2,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
 from django.views.static import serve
 from django_filters.views import FilterView
@@ -31,6 +32,12 @@ class EmployeeListView(LoginRequiredMixin, FilterView):
 class EmployeeDetailView(LoginRequiredMixin, DetailView):
     queryset = Employee.objects.with_badges()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.user.has_perm("employees.change_employee"):
+            context["changes"] = self.object.recent_changes()
+        return context
+
 
 class EmployeeCreateView(PermissionRequiredMixin, SuccessMessageMixin, CreateView):
     model = Employee
@@ -44,6 +51,19 @@ class EmployeeUpdateView(PermissionRequiredMixin, SuccessMessageMixin, UpdateVie
     form_class = EmployeeForm
     permission_required = "employees.change_employee"
     success_message = _("%(full_name)s was updated.")
+
+    @transaction.atomic
+    def post(self, request, *args, **kwargs):
+        # One transaction, so the row the form locks to compare versions stays locked until it is saved.
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except Employee.EditConflict:
+            form.add_conflict_error(Employee.objects.with_badges().get(pk=self.object.pk))
+            return self.form_invalid(form)
 
 
 class EmployeeDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
@@ -82,6 +102,7 @@ def readyz(request):
     return JsonResponse({"status": "ok"})
 
 
+@require_safe
 @login_required
 @cache_control(private=True, max_age=31_536_000, immutable=True)
 def media(request, path):

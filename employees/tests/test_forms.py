@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from employees.forms import EmployeeForm
 from employees.models import Employee
 
-from .factories import BadgeFactory, image_bytes, photo_upload
+from .factories import BadgeFactory, EmployeeFactory, image_bytes, photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,10 @@ def test_badge_labels_show_icons_and_escape_names():
 
 class TestPhoto:
     def save_with_photo(self, instance=None, **changes):
-        form = EmployeeForm(data={**VALID, **changes}, files={"photo": photo_upload()}, instance=instance)
+        version = {"version": instance.version} if instance else {}
+        form = EmployeeForm(
+            data={**VALID, **version, **changes}, files={"photo": photo_upload()}, instance=instance
+        )
         assert form.is_valid(), form.errors
         return form.save()
 
@@ -92,7 +95,9 @@ class TestPhoto:
     def test_editing_other_fields_keeps_the_photo(self):
         employee = self.save_with_photo()
         photo, thumbnail = employee.photo.name, employee.photo_thumbnail.name
-        form = EmployeeForm(data={**VALID, "job_title": "Lead"}, instance=employee)
+        form = EmployeeForm(
+            data={**VALID, "job_title": "Lead", "version": employee.version}, instance=employee
+        )
         assert form.is_valid(), form.errors
         employee = form.save()
         assert (employee.photo.name, employee.photo_thumbnail.name) == (photo, thumbnail)
@@ -110,7 +115,9 @@ class TestPhoto:
     def test_clearing_the_photo_deletes_both_files(self, django_capture_on_commit_callbacks):
         employee = self.save_with_photo()
         old = [employee.photo.name, employee.photo_thumbnail.name]
-        form = EmployeeForm(data={**VALID, "photo-clear": "on"}, instance=employee)
+        form = EmployeeForm(
+            data={**VALID, "photo-clear": "on", "version": employee.version}, instance=employee
+        )
         assert form.is_valid(), form.errors
         with django_capture_on_commit_callbacks(execute=True):
             employee = form.save()
@@ -126,3 +133,31 @@ class TestPhoto:
         with django_capture_on_commit_callbacks(execute=True):
             employee.delete()
         assert not any(storage.exists(name) for name in names)
+
+
+class TestEditConflict:
+    def test_saving_the_version_that_was_opened_succeeds(self):
+        employee = EmployeeFactory()
+        form = EmployeeForm(data={**VALID, "version": employee.version}, instance=employee)
+        assert form.is_valid(), form.errors
+        assert form.save().version == 2
+
+    def test_a_stale_version_is_refused_with_the_current_values(self, coffee):
+        employee = EmployeeFactory(job_title="Engineer")
+        opened = EmployeeForm(instance=Employee.objects.get(pk=employee.pk))
+        Employee.objects.filter(pk=employee.pk).update(job_title="Lead", version=2)
+        employee.badges.add(coffee)
+        form = EmployeeForm(data={**VALID, "version": opened.initial["version"]}, instance=employee)
+        assert not form.is_valid()
+        [error] = form.non_field_errors().as_data()
+        assert error.code == "conflict"
+        message = str(form.non_field_errors())
+        assert "job title “Lead”" in message
+        assert "badges: Coffee Snob" in message
+        # The form now carries the current version: saving again is a deliberate overwrite.
+        assert form["version"].value() == 2
+
+    def test_a_new_employee_ignores_a_posted_version(self):
+        form = form_with(version="99")
+        assert form.is_valid(), form.errors
+        assert form.save().version == 1

@@ -203,7 +203,7 @@ def test_for_list_reads_only_the_shown_columns(coffee, django_assert_num_queries
     with django_assert_num_queries(2):
         employee = Employee.objects.for_list().get()
         assert [badge.name for badge in employee.badges.all()] == ["Coffee Snob"]
-    assert employee.get_deferred_fields() == {"search_text", "photo", "created_at", "updated_at"}
+    assert employee.get_deferred_fields() == {"search_text", "photo", "version", "created_at", "updated_at"}
 
 
 def test_locations_are_distinct_and_sorted():
@@ -245,3 +245,54 @@ def test_headcount_by_location_and_by_badge():
     ]
     counts = {badge.name: badge.headcount for badge in Badge.objects.with_headcount()}
     assert counts == {"Coffee": 2, "Gamer": 1, "Unused": 0}
+
+
+class TestVersion:
+    def test_starts_at_one_and_goes_up_on_every_save(self):
+        employee = EmployeeFactory()
+        assert employee.version == 1
+        employee.job_title = "Changed"
+        employee.save()
+        employee.refresh_from_db()
+        assert employee.version == 2
+
+    def test_saving_a_stale_copy_raises_and_changes_nothing(self):
+        employee = EmployeeFactory(job_title="Original")
+        first, second = Employee.objects.get(pk=employee.pk), Employee.objects.get(pk=employee.pk)
+        first.job_title = "First"
+        first.save()
+        second.job_title = "Second"
+        with pytest.raises(Employee.EditConflict):
+            second.save()
+        employee.refresh_from_db()
+        assert (employee.job_title, employee.version) == ("First", 2)
+
+    def test_a_deleted_employee_saved_again_is_inserted(self):
+        employee = EmployeeFactory()
+        copy = Employee.objects.get(pk=employee.pk)
+        employee.delete()
+        copy.save()
+        assert Employee.objects.filter(pk=copy.pk).exists()
+
+
+class TestHistory:
+    def test_create_edit_and_delete_are_recorded(self, coffee):
+        employee = EmployeeFactory(job_title="Engineer")
+        employee.job_title = "Lead"
+        employee.save()
+        employee.badges.add(coffee)
+        pk = employee.pk
+        employee.delete()
+        records = Employee.history.filter(id=pk).order_by("history_id")
+        assert [record.history_type for record in records] == ["+", "~", "~", "-"]
+
+    def test_recent_changes_name_each_changed_field_with_old_and_new_values(self, coffee, gamer):
+        employee = EmployeeFactory(job_title="Engineer", badges=[coffee])
+        employee.job_title = "Lead"
+        employee.save()
+        employee.badges.add(gamer)
+        latest, title_change, *older = employee.recent_changes()
+        assert latest.changes == [("badges", "Coffee Snob", "Coffee Snob, Gamer")]
+        assert title_change.changes == [("job title", "Engineer", "Lead")]
+        assert older[-1].changes == []
+        assert older[-1].get_history_type_display() == "Created"

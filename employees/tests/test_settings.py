@@ -106,3 +106,33 @@ def test_photos_are_stored_in_media_and_served_by_the_site_by_default():
 def test_a_bucket_name_switches_photos_to_s3_storage():
     env = {"AWS_STORAGE_BUCKET_NAME": "photos", "AWS_S3_ENDPOINT_URL": "", "MEDIA_ROOT": "/srv/media"}
     assert media_settings(env) == ["storages.backends.s3.S3Storage", "False", "/srv/media", "None"]
+
+
+def evaluate_settings(env, expression):
+    """``expression`` evaluated on the settings module ``s``, imported fresh with exactly ``env``."""
+    result = subprocess.run(  # noqa: S603 (this interpreter, running the test's own expression)
+        [sys.executable, "-c", f"import directory_site.settings as s; print({expression})"],
+        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_extra_csp_origins_are_added_to_self():
+    directives = "s.CONTENT_SECURITY_POLICY['DIRECTIVES']"
+    env = {"CSP_EXTRA_SCRIPT_SRC": "https://a.example,https://b.example"}
+    assert (
+        evaluate_settings(env, f"{directives}['script-src'][2:]")
+        == "['https://a.example', 'https://b.example']"
+    )
+    assert evaluate_settings({}, f"{directives}['script-src'][2:]") == "[]"
+
+
+def test_lockout_and_proxy_settings_come_from_the_environment():
+    env = {"AXES_FAILURE_LIMIT": "3", "AXES_COOLOFF_MINUTES": "60", "TRUSTED_PROXY_COUNT": "2"}
+    expression = "s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME.total_seconds(), s.TRUSTED_PROXY_COUNT"
+    assert evaluate_settings(env, expression) == "3 3600.0 2"
+    assert evaluate_settings({}, expression) == "5 900.0 0"

@@ -5,12 +5,14 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
+from employees.forms import EmployeeForm
 from employees.models import Employee
 
-from .factories import EmployeeFactory, UserFactory, photo_upload
+from .factories import EditorFactory, EmployeeFactory, UserFactory, photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -265,7 +267,9 @@ class TestUpdate:
     def test_editor_updates(self, editor_client, employee):
         url = reverse("employees:update", args=[employee.pk])
         assert editor_client.get(url).status_code == 200
-        response = editor_client.post(url, {**VALID, "job_title": "Staff Engineer"}, follow=True)
+        response = editor_client.post(
+            url, {**VALID, "job_title": "Staff Engineer", "version": employee.version}, follow=True
+        )
         employee.refresh_from_db()
         assert employee.job_title == "Staff Engineer"
         assert list(employee.badges.all()) == []
@@ -479,3 +483,65 @@ class TestPageMarkup:
     def test_dates_carry_a_machine_readable_value_for_the_readers_locale(self, reader_client, employee):
         content = reader_client.get(employee.get_absolute_url()).content.decode()
         assert f'<time datetime="{employee.updated_at.isoformat()}" data-local>' in content
+
+
+class TestEditConflict:
+    def test_second_editor_gets_a_conflict_with_the_current_values_and_nothing_is_lost(
+        self, client, employee
+    ):
+        first, second = Client(), Client()
+        first.force_login(EditorFactory(username="first"))
+        second.force_login(EditorFactory(username="second"))
+        url = reverse("employees:update", args=[employee.pk])
+        first_version = first.get(url).context["form"]["version"].value()
+        second_version = second.get(url).context["form"]["version"].value()
+        first.post(url, {**VALID, "job_title": "Chosen by first", "version": first_version})
+        response = second.post(url, {**VALID, "location": "Chosen by second", "version": second_version})
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "Someone else saved this employee" in content
+        assert "job title “Chosen by first”" in content
+        employee.refresh_from_db()
+        assert (employee.job_title, employee.location) == ("Chosen by first", "Madrid")
+        # Saving the refused form again is a deliberate overwrite, and it succeeds.
+        again = second.post(url, {**VALID, "location": "Chosen by second", **_version_of(response)})
+        assert again.status_code == 302
+        employee.refresh_from_db()
+        assert employee.location == "Chosen by second"
+
+    def test_a_save_landing_between_check_and_write_is_still_refused(
+        self, editor_client, employee, monkeypatch
+    ):
+        clean = EmployeeForm.clean
+
+        def clean_then_someone_else_saves(form):
+            cleaned_data = clean(form)
+            Employee.objects.filter(pk=employee.pk).update(
+                job_title="Saved meanwhile", version=F("version") + 1
+            )
+            return cleaned_data
+
+        monkeypatch.setattr(EmployeeForm, "clean", clean_then_someone_else_saves)
+        url = reverse("employees:update", args=[employee.pk])
+        response = editor_client.post(url, {**VALID, "job_title": "Mine", "version": employee.version})
+        assert response.status_code == 200
+        assert "job title “Saved meanwhile”" in response.content.decode()
+        employee.refresh_from_db()
+        assert employee.job_title == "Saved meanwhile"
+
+
+def _version_of(response):
+    return {"version": response.context["form"]["version"].value()}
+
+
+class TestHistory:
+    def test_editors_see_who_changed_what_on_the_employee_page(self, editor_client, employee):
+        url = reverse("employees:update", args=[employee.pk])
+        editor_client.post(url, {**VALID, "job_title": "Staff Engineer", "version": employee.version})
+        content = editor_client.get(employee.get_absolute_url()).content.decode()
+        assert "History" in content
+        assert "Changed by editor" in content
+        assert "Job title: “Engineer” → “Staff Engineer”" in content
+
+    def test_readers_do_not_see_the_history(self, reader_client, employee):
+        assert "History" not in reader_client.get(employee.get_absolute_url()).content.decode()

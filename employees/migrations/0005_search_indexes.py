@@ -81,7 +81,7 @@ def run_for_vendor(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("employees", "0003_employee_photo")]
+    dependencies = [("employees", "0004_version_and_history")]
 
     operations = [
         migrations.AddField(
