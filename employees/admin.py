@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from .models import Badge, Employee
+from .resources import EmployeeResource
 
 
 @admin.register(Badge)
@@ -13,7 +16,11 @@ class BadgeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
+class EmployeeAdmin(ImportMixin, admin.ModelAdmin):
+    """Also imports CSV and XLSX files: a preview of every row first, then all rows in one transaction."""
+
+    resource_classes = [EmployeeResource]
+    import_formats = [CSV, XLSX]
     list_display = ["full_name", "job_title", "location", "badge_names"]
     list_filter = ["location", "badges"]
     search_fields = ["full_name", "job_title", "location", "badges__name"]
@@ -24,6 +31,10 @@ class EmployeeAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_badges()
+
+    def has_import_permission(self, request):
+        # An import both adds and changes employees.
+        return request.user.has_perms(["employees.add_employee", "employees.change_employee"])
 
     def get_search_results(self, request, queryset, search_term):
         """Search the way the directory does, so staff get the same results in both places."""
