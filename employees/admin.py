@@ -36,6 +36,10 @@ class EmployeeAdmin(ImportMixin, admin.ModelAdmin):
         # An import both adds and changes employees.
         return request.user.has_perms(["employees.add_employee", "employees.change_employee"])
 
+    def get_import_data_kwargs(self, **kwargs):
+        # A row that turned invalid between the preview and the confirmation cancels the whole import.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
     def get_search_results(self, request, queryset, search_term):
         """Search the way the directory does, so staff get the same results in both places."""
         if not search_term:

@@ -14,18 +14,19 @@ from import_export import fields, resources, widgets
 from .models import Badge, Employee
 
 TEXT_COLUMNS = ["full_name", "job_title", "location"]
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"). A leading
+# apostrophe makes it show the rest as text; text that starts with an apostrophe gets one more, so that
+# importing an export gives back exactly what was exported.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPED_STARTS = (*FORMULA_TRIGGERS, "'")
 
 
 def escape_formula(value):
-    """Make a spreadsheet show ``value`` as text: a leading apostrophe is what spreadsheets use for that."""
-    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
+    return f"'{value}" if value.startswith(ESCAPED_STARTS) else value
 
 
 def unescape_formula(value):
-    """Undo ``escape_formula``, so that importing an export gives back the original text."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS) else value
+    return value[1:] if value.startswith("'") and value[1:].startswith(ESCAPED_STARTS) else value
 
 
 class UUIDWidget(widgets.Widget):
@@ -47,7 +48,9 @@ class BadgeWidget(widgets.ManyToManyWidget):
         badges = Badge.objects.filter(Q(slug__in=wanted) | Q(name__in=wanted))
         unknown = wanted - {badge.slug for badge in badges} - {badge.name for badge in badges}
         if unknown:
-            raise ValueError(_("Unknown badge: %(badges)s.") % {"badges": ", ".join(sorted(unknown))})
+            message = _("Unknown badge: %(badges)s.") % {"badges": ", ".join(sorted(unknown))}
+            # A ValidationError, not a ValueError, so that the row is reported as invalid with this reason.
+            raise ValidationError({"badges": [message]})
         return badges
 
 
