@@ -50,6 +50,24 @@ def test_row_with_id_updates_that_employee(coffee, gamer):
     assert list(employee.badges.all()) == [gamer]
 
 
+def test_row_changing_only_badges_is_an_update(coffee, gamer):
+    employee = EmployeeFactory(
+        full_name="Ana García", job_title="Engineer", location="Madrid", badges=[coffee]
+    )
+    result = import_rows([str(employee.pk), "Ana", "Engineer", "Madrid", "coffee-snob, gamer"])
+    assert result.totals[RowResult.IMPORT_TYPE_UPDATE] == 1
+    assert set(employee.badges.all()) == {coffee, gamer}
+
+
+def test_file_without_a_badges_column_keeps_the_badges(coffee):
+    employee = EmployeeFactory(
+        full_name="Ana García", job_title="Engineer", location="Madrid", badges=[coffee]
+    )
+    result = import_rows([str(employee.pk), "Ana", "Engineer", "Madrid"], headers=HEADERS[:4])
+    assert result.totals[RowResult.IMPORT_TYPE_SKIP] == 1
+    assert list(employee.badges.all()) == [coffee]
+
+
 def test_row_with_an_unknown_id_creates_the_employee_with_that_id():
     new_id = uuid.uuid4()
     import_rows([str(new_id), "Ana García", "Engineer", "Madrid", ""])
