@@ -54,7 +54,7 @@ def test_row_changing_only_badges_is_an_update(coffee, gamer):
     employee = EmployeeFactory(
         full_name="Ana García", job_title="Engineer", location="Madrid", badges=[coffee]
     )
-    result = import_rows([str(employee.pk), "Ana", "Engineer", "Madrid", "coffee-snob, gamer"])
+    result = import_rows([str(employee.pk), "Ana García", "Engineer", "Madrid", "coffee-snob, gamer"])
     assert result.totals[RowResult.IMPORT_TYPE_UPDATE] == 1
     assert set(employee.badges.all()) == {coffee, gamer}
 
@@ -63,7 +63,7 @@ def test_file_without_a_badges_column_keeps_the_badges(coffee):
     employee = EmployeeFactory(
         full_name="Ana García", job_title="Engineer", location="Madrid", badges=[coffee]
     )
-    result = import_rows([str(employee.pk), "Ana", "Engineer", "Madrid"], headers=HEADERS[:4])
+    result = import_rows([str(employee.pk), "Ana García", "Engineer", "Madrid"], headers=HEADERS[:4])
     assert result.totals[RowResult.IMPORT_TYPE_SKIP] == 1
     assert list(employee.badges.all()) == [coffee]
 
