@@ -1,3 +1,5 @@
+import time
+
 import pytest
 import tablib
 from django.contrib.auth.models import Permission
@@ -156,3 +158,23 @@ def test_import_needs_the_add_and_change_permissions(client):
     assert client.get(IMPORT).status_code == 403
     staff.user_permissions.add(*Permission.objects.filter(codename__in=["add_employee", "change_employee"]))
     assert client.get(IMPORT).status_code == 200
+
+
+@pytest.mark.slow
+def test_import_of_10000_rows_previews_and_imports_in_under_30_seconds(admin_client, coffee, gamer):
+    lines = ["full_name,job_title,location,badges"]
+    badges = ["", "coffee-snob", "Gamer"]
+    lines += [f"Person {n},Title {n % 50},City {n % 20},{badges[n % 3]}" for n in range(10_000)]
+    content = "\n".join(lines).encode()
+
+    started = time.perf_counter()
+    preview = upload(admin_client, content)
+    preview_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    confirm(admin_client, preview)
+    import_seconds = time.perf_counter() - started
+
+    assert Employee.objects.count() == 10_000
+    assert coffee.employees.count() == gamer.employees.count() == 3333
+    assert preview_seconds < 30
+    assert import_seconds < 30
