@@ -9,7 +9,7 @@ PORT ?= 8000
 POSTGRES_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format checks vendor clean
+.PHONY: run test test-sqlite test-postgres lint format checks api-fuzz benchmark-import vendor clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,15 @@ checks: $(VENV)/.runtime
 	DEBUG=true $(MANAGE) makemigrations --check --dry-run
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=directory.example.com \
 		$(MANAGE) check --deploy --fail-level WARNING
+
+## api-fuzz: schemathesis against the running app's OpenAPI schema (gunicorn on 127.0.0.1:$(API_FUZZ_PORT))
+API_FUZZ_PORT ?= 8601
+api-fuzz: $(VENV)/.dev
+	API_FUZZ_PORT=$(API_FUZZ_PORT) PY=$(PY) bash .ci/api-fuzz
+
+## benchmark-import: time the admin import of 10,000 new employees (rolled back afterwards)
+benchmark-import: $(VENV)/.runtime
+	DEBUG=true $(MANAGE) benchmark_import --rows 10000
 
 ## vendor: refresh static/vendor/ from the pinned npm packages in package.json
 vendor:
