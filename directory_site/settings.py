@@ -110,8 +110,8 @@ STORAGES = {
 }
 
 # REST API (employees/api.py): the same rules as the pages. Signed-in users read; writes need the model
-# permission. Integrations send "Authorization: Token <key>" (tokens are managed in the admin); the browser uses
-# its session. Token comes first so that an anonymous request gets 401 with a WWW-Authenticate header.
+# permission. Integrations send "Authorization: Token <key>" (tokens are managed in the admin); the browser
+# uses its session. Token comes first so that an anonymous request gets 401 with a WWW-Authenticate header.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
