@@ -134,6 +134,25 @@ class EmployeeResource(resources.ModelResource):
             badges.column_name not in row or set(badges.clean(row)) == set(instance.badge_list)
         )
 
+    def import_instance(self, instance, row, **kwargs):
+        """Check the row's badges with its other cells, before the row is saved and counted.
+
+        The badges themselves are written after the last row; see ``save_m2m`` and ``after_import``.
+        """
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        badges = self.fields["badges"]
+        if badges.column_name in row:
+            try:
+                badges.clean(row)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """The model's field validation, without a database query per row.
 

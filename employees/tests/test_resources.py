@@ -98,6 +98,18 @@ def test_invalid_rows_are_reported_with_reasons_and_nothing_is_written(coffee):
     assert not Employee.objects.exists()
 
 
+def test_invalid_rows_are_left_out_of_an_import_that_goes_on(coffee):
+    result = import_rows(
+        ["", "Ana García", "Engineer", "Madrid", "coffee-snob"],
+        ["", "Ben Ode", "", "Paris", "chess"],
+    )
+    assert result.invalid_rows[0].field_specific_errors == {
+        "job_title": ["This field cannot be blank."],
+        "badges": ["Unknown badge: chess."],
+    }
+    assert list(Employee.objects.values_list("full_name", flat=True)) == ["Ana García"]
+
+
 def test_reimporting_an_export_changes_nothing(coffee, gamer):
     EmployeeFactory(full_name="Ana García", badges=[coffee, gamer])
     EmployeeFactory(full_name="Ben Ode", job_title="=1+1", location="-Basement")
