@@ -340,3 +340,9 @@ def test_docs_page_sends_anonymous_users_to_sign_in(client):
     response = client.get(reverse("api-docs"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_tokens_are_managed_in_the_admin(admin_client, reader):
+    response = admin_client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": reader.pk})
+    assert response.status_code == 302
+    assert Token.objects.get(user=reader).key
