@@ -330,6 +330,7 @@ def test_docs_page_uses_local_files_and_no_inline_script(reader_client):
     assert response.status_code == 200
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in content
     assert "<script>" not in content
+    assert "<style>" not in content
     assert "https://" not in content
     script = reader_client.get(reverse("api-docs"), {"script": ""})
     assert script["Content-Type"] == "application/javascript"
