@@ -126,6 +126,16 @@ def test_import_preview_lists_invalid_rows_with_reasons_and_offers_no_confirm(ad
     assert not Employee.objects.exists()
 
 
+def test_import_of_a_file_without_a_required_column_reports_every_row(admin_client):
+    preview = upload(admin_client, b"name,job_title,location\nAna,Engineer,Madrid\n")
+    assert "This field cannot be blank." in preview.content.decode()
+    assert preview.context["result"].invalid_rows[0].field_specific_errors == {
+        "full_name": ["This field cannot be blank."]
+    }
+    assert "confirm_form" not in preview.context
+    assert not Employee.objects.exists()
+
+
 def test_import_confirmed_after_a_row_became_invalid_imports_nothing(admin_client, coffee):
     content = b"full_name,job_title,location,badges\nAna,A,Madrid,\nBen,B,Paris,coffee-snob\n"
     preview = upload(admin_client, content)
