@@ -41,6 +41,17 @@ def test_rows_without_id_add_employees_with_badges_by_slug_or_name(coffee, gamer
     assert not Employee.objects.get(full_name="Ben Ode").badges.exists()
 
 
+def test_imported_employees_are_found_by_the_directory_search(coffee):
+    employee = EmployeeFactory(full_name="Ben Ode", job_title="Engineer", location="Paris")
+    import_rows(
+        ["", "Ana García", "Engineer", "Madrid", "Coffee Snob"],
+        [str(employee.pk), "Ben Ode", "Sommelier", "Paris", "coffee-snob"],
+    )
+    assert [e.full_name for e in Employee.objects.search("coffee")] == ["Ana García", "Ben Ode"]
+    assert [e.full_name for e in Employee.objects.search("sommelier")] == ["Ben Ode"]
+    assert [e.full_name for e in Employee.objects.search("garcía madrid")] == ["Ana García"]
+
+
 def test_row_with_id_updates_that_employee(coffee, gamer):
     employee = EmployeeFactory(full_name="Ana García", job_title="Engineer", badges=[coffee])
     result = import_rows([str(employee.pk), "Ana García", "Architect", "Madrid", "gamer"])
