@@ -14,7 +14,7 @@ CHROMIUM ?= /usr/bin/chromium
 BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/bench_directory
 BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-browser lint format checks vendor clean container-test bench observatory drills
+.PHONY: run test test-sqlite test-postgres test-browser lint format checks vendor clean container-test bench observatory drills api-fuzz benchmark-import
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -104,6 +104,15 @@ observatory: $(VENV)/.runtime
 ## drills: fault drills against gunicorn and a throwaway PostgreSQL cluster (ports 8460, 8450-8451), 1-2 minutes
 drills: $(VENV)/.runtime
 	$(PY) scripts/fault_drills.py
+
+## api-fuzz: schemathesis against the running app's OpenAPI schema (gunicorn on 127.0.0.1:$(API_FUZZ_PORT))
+API_FUZZ_PORT ?= 8601
+api-fuzz: $(VENV)/.dev
+	API_FUZZ_PORT=$(API_FUZZ_PORT) PY=$(PY) bash .ci/api-fuzz
+
+## benchmark-import: time the admin import of 10,000 new employees (rolled back afterwards)
+benchmark-import: $(VENV)/.runtime
+	DEBUG=true $(MANAGE) benchmark_import --rows 10000
 
 ## vendor: refresh static/vendor/ from the pinned npm packages in package.json
 vendor:

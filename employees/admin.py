@@ -3,10 +3,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import VersionedEmployeeForm
 from .models import Badge, Employee
+from .resources import EmployeeResource
 
 
 @admin.register(Badge)
@@ -18,9 +21,14 @@ class BadgeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(SimpleHistoryAdmin):
+class EmployeeAdmin(ImportMixin, SimpleHistoryAdmin):
+    """Change history, and imports of CSV and XLSX files: a preview of every row first, then all rows in one
+    transaction."""
+
     # The directory's form: it refuses a save over someone else's newer version, here as on the site.
     form = VersionedEmployeeForm
+    resource_classes = [EmployeeResource]
+    import_formats = [CSV, XLSX]
     list_display = ["full_name", "job_title", "location", "badge_names"]
     list_filter = ["location", "badges"]
     search_fields = ["full_name", "job_title", "location", "badges__name"]
@@ -38,6 +46,14 @@ class EmployeeAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting saves through the versioned form, whose row lock needs a transaction.
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def has_import_permission(self, request):
+        # An import both adds and changes employees.
+        return request.user.has_perms(["employees.add_employee", "employees.change_employee"])
+
+    def get_import_data_kwargs(self, **kwargs):
+        # A row that turned invalid between the preview and the confirmation cancels the whole import.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
     def get_search_results(self, request, queryset, search_term):
         """Search the way the directory does, so staff get the same results in both places."""

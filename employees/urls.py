@@ -7,8 +7,11 @@ app_name = "employees"
 urlpatterns = [
     path("", views.EmployeeListView.as_view(), name="list"),
     path("headcount/", views.HeadcountView.as_view(), name="headcount"),
+    path("employees/export.csv", views.EmployeeCSVExportView.as_view(), name="export-csv"),
+    path("employees/export.vcf", views.EmployeeVCardExportView.as_view(), name="export-vcard"),
     path("employees/new/", views.EmployeeCreateView.as_view(), name="create"),
     path("employees/<uuid:pk>/", views.EmployeeDetailView.as_view(), name="detail"),
+    path("employees/<uuid:pk>/vcard.vcf", views.EmployeeVCardView.as_view(), name="vcard"),
     path("employees/<uuid:pk>/edit/", views.EmployeeUpdateView.as_view(), name="update"),
     path("employees/<uuid:pk>/delete/", views.EmployeeDeleteView.as_view(), name="delete"),
 ]

@@ -3,15 +3,18 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpResponse, JsonResponse
-from django.urls import reverse_lazy
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
-from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView
+from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView, View
 from django.views.static import serve
 from django_filters.views import FilterView
 
+from . import exports
 from .filters import EmployeeFilter
 from .forms import EmployeeForm
 from .models import Badge, Employee
@@ -85,6 +88,52 @@ class HeadcountView(LoginRequiredMixin, TemplateView):
             badges=Badge.objects.with_headcount(),
             **kwargs,
         )
+
+
+class EmployeeVCardView(LoginRequiredMixin, DetailView):
+    queryset = Employee.objects.with_badges()
+
+    def render_to_response(self, context):
+        card = exports.vcard(self.object, self.request.build_absolute_uri(self.object.get_absolute_url()))
+        return HttpResponse(
+            card,
+            content_type="text/vcard; charset=utf-8",
+            headers={"Content-Disposition": content_disposition_header(True, f"{self.object.full_name}.vcf")},
+        )
+
+
+class FilteredExportView(LoginRequiredMixin, View):
+    """The list page's employees, with its search, filters and order, as a file that streams."""
+
+    filename = None
+    content_type = None
+
+    def get(self, request):
+        filterset = EmployeeFilter(request.GET, queryset=Employee.objects.with_badges(), request=request)
+        if not filterset.is_valid():
+            # The list page explains what is wrong with these filters.
+            return redirect(f"{reverse('employees:list')}?{request.GET.urlencode()}")
+        return StreamingHttpResponse(
+            self.stream(filterset.qs),
+            content_type=self.content_type,
+            headers={"Content-Disposition": content_disposition_header(True, self.filename)},
+        )
+
+
+class EmployeeCSVExportView(FilteredExportView):
+    filename = "employees.csv"
+    content_type = "text/csv; charset=utf-8"
+
+    def stream(self, employees):
+        return exports.csv_lines(employees)
+
+
+class EmployeeVCardExportView(FilteredExportView):
+    filename = "employees.vcf"
+    content_type = "text/vcard; charset=utf-8"
+
+    def stream(self, employees):
+        return exports.vcards(employees, self.request.build_absolute_uri)
 
 
 def healthz(request):

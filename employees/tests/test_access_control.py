@@ -21,7 +21,7 @@ from .factories import EditorFactory, EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC, READ, WRITE, ADMIN = "public", "read", "write", "admin"
+PUBLIC, READ, WRITE, ADMIN, API = "public", "read", "write", "admin", "api"
 
 # Reachable without signing in, with the reason.
 PUBLIC_PATTERNS = {
@@ -33,7 +33,17 @@ PUBLIC_PATTERNS = {
 }
 # Patterns whose view does not state its rule through the mixins, e.g. a JSON API view:
 # "api:employee-list": READ. Anonymous callers of READ and WRITE patterns get a login redirect or 401/403.
-RULES = {"media": READ}  # uploaded photos: a function view behind login_required
+# API: signed-in users read (GET 200); writes need the model permission, so a reader's POST is refused.
+RULES = {
+    "media": READ,  # uploaded photos: a function view behind login_required
+    "api:api-root": API,
+    "api:employee-list": API,
+    "api:employee-detail": API,
+    "api:badge-list": API,
+    "api:badge-detail": API,
+    "api-schema": API,
+    "api-docs": API,
+}
 
 # A value for each URL argument name, so every pattern can be requested.
 SAMPLE_ARGUMENTS = {
@@ -46,6 +56,8 @@ SAMPLE_ARGUMENTS = {
     "app_label": "employees",
     "url": "no-such-page/",
     "path": "photos/sample.webp",
+    "slug": "coffee-snob",
+    "format": "json",
 }
 
 # Valid data for every form the app has, so that a POST a gate failed to stop would change something.
@@ -185,6 +197,9 @@ def test_readers_cannot_write(reader_client, url_for, key, template, view):
     if rule == READ:
         assert get.status_code == 200
         assert post.status_code == 405
+    elif rule == API:
+        assert get.status_code == 200, f"reader GET {key} gave {get.status_code}"
+        assert is_refused(post), f"reader POST {key} gave {post.status_code}"
     elif rule in {WRITE, ADMIN}:
         assert is_refused(get), f"reader GET {key} gave {get.status_code} at {get.request['PATH_INFO']}"
         assert is_refused(post), f"reader POST {key} gave {post.status_code}"
