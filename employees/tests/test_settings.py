@@ -76,22 +76,25 @@ def test_logs_are_plain_text_in_debug_mode():
     assert "WARNING directory_site [None] disk C full" in log_one_warning({"DEBUG": "true"})
 
 
-def media_settings(env):
-    """Where photos go with ``env``: storage backend, whether the site serves them, folder, endpoint."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import directory_site.settings as s; print(s.STORAGES['default']['BACKEND'], s.SERVE_MEDIA, "
-            "s.MEDIA_ROOT, getattr(s, 'AWS_S3_ENDPOINT_URL', '-'))",
-        ],
+def evaluate_settings(env, expression):
+    """``expression`` evaluated on the settings module ``s``, imported fresh with exactly ``env``."""
+    result = subprocess.run(  # noqa: S603 (this interpreter, running the test's own expression)
+        [sys.executable, "-c", f"import directory_site.settings as s; print({expression})"],
         env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, **env},
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
         check=True,
     )
-    return result.stdout.split()
+    return result.stdout.strip()
+
+
+def media_settings(env):
+    """Where photos go with ``env``: storage backend, whether the site serves them, folder, endpoint."""
+    expression = (
+        "s.STORAGES['default']['BACKEND'], s.SERVE_MEDIA, s.MEDIA_ROOT, getattr(s, 'AWS_S3_ENDPOINT_URL', '-')"
+    )
+    return evaluate_settings(env, expression).split()
 
 
 def test_photos_are_stored_in_media_and_served_by_the_site_by_default():
@@ -106,19 +109,6 @@ def test_photos_are_stored_in_media_and_served_by_the_site_by_default():
 def test_a_bucket_name_switches_photos_to_s3_storage():
     env = {"AWS_STORAGE_BUCKET_NAME": "photos", "AWS_S3_ENDPOINT_URL": "", "MEDIA_ROOT": "/srv/media"}
     assert media_settings(env) == ["storages.backends.s3.S3Storage", "False", "/srv/media", "None"]
-
-
-def evaluate_settings(env, expression):
-    """``expression`` evaluated on the settings module ``s``, imported fresh with exactly ``env``."""
-    result = subprocess.run(  # noqa: S603 (this interpreter, running the test's own expression)
-        [sys.executable, "-c", f"import directory_site.settings as s; print({expression})"],
-        env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, **env},
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip()
 
 
 def test_extra_csp_origins_are_added_to_self():
