@@ -92,7 +92,8 @@ def evaluate_settings(env, expression):
 def media_settings(env):
     """Where photos go with ``env``: storage backend, whether the site serves them, folder, endpoint."""
     expression = (
-        "s.STORAGES['default']['BACKEND'], s.SERVE_MEDIA, s.MEDIA_ROOT, getattr(s, 'AWS_S3_ENDPOINT_URL', '-')"
+        "s.STORAGES['default']['BACKEND'], s.SERVE_MEDIA, s.MEDIA_ROOT, "
+        "getattr(s, 'AWS_S3_ENDPOINT_URL', '-')"
     )
     return evaluate_settings(env, expression).split()
 
