@@ -55,12 +55,18 @@ test-postgres: $(VENV)/.dev
 		exit 1; }
 	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
+# As root (these machines, CI), a missing Chromium or npm is installed from Debian's packages; otherwise the
+# recipe says what to install.
+APT_INSTALL = test "$$(id -u)" != 0 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1))
+
 node_modules/.installed: package-lock.json
+	@command -v npm >/dev/null || $(call APT_INSTALL,nodejs npm)
 	npm ci --no-audit --no-fund
 	touch $@
 
 ## test-browser: the browser tests (accessibility with axe-core, user journeys) in Chromium; screenshots in test-results/
 test-browser: $(VENV)/.dev node_modules/.installed
+	@test -x $(CHROMIUM) || $(call APT_INSTALL,chromium)
 	@test -x $(CHROMIUM) || { \
 		echo "Chromium is not installed at $(CHROMIUM)." >&2; \
 		echo "Install it with:  sudo apt-get install -y chromium   (or set CHROMIUM=/path/to/chromium)" >&2; \
