@@ -48,7 +48,7 @@ test-sqlite: $(VENV)/.dev
 	DATABASE_URL=sqlite:///db.sqlite3 $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.dev
-	@$(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=5).close()' "$(POSTGRES_URL)" 2>/dev/null || { \
+	@$(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1], dbname="postgres", connect_timeout=5).close()' "$(POSTGRES_URL)" 2>/dev/null || { \
 		echo "PostgreSQL is not reachable at $(POSTGRES_URL)." >&2; \
 		echo "Start it with:  pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start" >&2; \
 		echo "or point DATABASE_URL at another server, or run SQLite only:  make test SQLITE_ONLY=1" >&2; \
