@@ -13,9 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
-# psycopg[binary] brings its own libpq: no system packages to add.
+# psycopg[binary] brings its own libpq: no system packages to add. The requirements are copied in first so that
+# a change to them rebuilds this layer on every builder, whether or not it tracks what a bind mount holds.
+COPY requirements.txt /tmp/requirements.txt
 RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
-    pip install --no-index --find-links /wheels --requirement /wheels/requirements.txt
+    pip install --no-index --find-links /wheels --requirement /tmp/requirements.txt
 RUN groupadd --system --gid 10001 directory \
  && useradd --system --uid 10001 --gid directory --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin directory
 WORKDIR /app
