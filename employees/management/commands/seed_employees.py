@@ -147,10 +147,16 @@ class Command(BaseCommand):
         now = timezone.now()
         Through = Employee.badges.through
         with connection.cursor() as cursor:
-            columns = "id, full_name, job_title, location, search_text, created_at, updated_at"
+            # Every column without a database default: COPY does not know the model's defaults.
+            columns = (
+                "id, full_name, job_title, location, search_text, photo, photo_thumbnail, version,"
+                " created_at, updated_at"
+            )
             with cursor.cursor.copy(f"COPY {Employee._meta.db_table} ({columns}) FROM STDIN") as copy:
                 for employee_id, full_name, job_title, location, search_text, _ in rows:
-                    copy.write_row((employee_id, full_name, job_title, location, search_text, now, now))
+                    copy.write_row(
+                        (employee_id, full_name, job_title, location, search_text, "", "", 1, now, now)
+                    )
             with cursor.cursor.copy(
                 f"COPY {Through._meta.db_table} (employee_id, badge_id) FROM STDIN"
             ) as copy:
