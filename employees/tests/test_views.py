@@ -21,6 +21,11 @@ CREATE_URL = reverse("employees:create")
 VALID = {"full_name": "Ana García", "job_title": "Engineer", "location": "Madrid"}
 
 
+def strip_tokens(content):
+    """The page without what changes on every response (the CSRF token of the sign-out form)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content)
+
+
 def login_redirect(url):
     return f"{reverse('login')}?next={url}"
 
@@ -153,10 +158,31 @@ class TestList:
         # The first view counts the facets and reads the badges (two queries); later views read both cached.
         with django_assert_max_num_queries(6):
             assert reader_client.get(LIST_URL, params).status_code == 200
+        # Another order: the counts are the same, the rows are read again.
         with django_assert_max_num_queries(4):
-            response = reader_client.get(LIST_URL, params)
+            response = reader_client.get(LIST_URL, {**params, "sort": "-name"})
         assert len(response.context["employees"]) == min(count, 25) if "page" not in params else count % 25
         assert response.context["paginator"].count == count
+
+    @pytest.mark.parametrize("params", [{}, {"q": "ana"}, {"badge": "gamer", "page": "last"}])
+    def test_a_page_seen_before_costs_only_the_queries_for_the_user(
+        self, reader_client, coffee, gamer, params, django_assert_max_num_queries
+    ):
+        EmployeeFactory.create_batch(30, full_name="Ana", badges=[coffee, gamer])
+        first = reader_client.get(LIST_URL, params).content.decode()
+        # The user and the user's permissions; the rows and counts come rendered from the cache.
+        with django_assert_max_num_queries(2):
+            again = reader_client.get(LIST_URL, params).content.decode()
+        assert "Ana" in again
+        assert strip_tokens(again) == strip_tokens(first)
+
+    def test_a_page_seen_before_shows_a_change_at_once(self, reader_client, employee):
+        assert "Ana García" in reader_client.get(LIST_URL).content.decode()
+        employee.full_name = "Ana Renamed"
+        employee.save()
+        content = reader_client.get(LIST_URL).content.decode()
+        assert "Ana Renamed" in content
+        assert "Ana García" not in content
 
     def test_shows_counts_per_location_title_and_badge(self, reader_client, coffee):
         EmployeeFactory(full_name="Ana", job_title="Engineer", location="Madrid", badges=[coffee])
