@@ -74,6 +74,14 @@ class TestList:
     def test_editor_sees_add_button(self, editor_client, employee):
         assert CREATE_URL in editor_client.get(LIST_URL).content.decode()
 
+    def test_the_cached_page_keeps_each_users_buttons(self, reader, editor, employee):
+        reader_client, editor_client = Client(), Client()
+        reader_client.force_login(reader)
+        editor_client.force_login(editor)
+        assert CREATE_URL not in reader_client.get(LIST_URL).content.decode()
+        assert CREATE_URL in editor_client.get(LIST_URL).content.decode()
+        assert CREATE_URL not in reader_client.get(LIST_URL).content.decode()
+
     def test_search_by_name_title_location_and_badge(self, reader_client, employee, gamer):
         other = EmployeeFactory(full_name="Ben Ode", job_title="Designer", location="London", badges=[gamer])
         for query in ["garcía", "ENGINEER", "madrid", "coffee"]:
