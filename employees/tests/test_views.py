@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 from django.db.models import F
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from employees.forms import EmployeeForm
 from employees.models import Employee
+from employees.signals import FACETS_GENERATION_KEY
 
 from .factories import EditorFactory, EmployeeFactory, UserFactory, photo_upload
 
@@ -183,6 +185,14 @@ class TestList:
             again = reader_client.get(LIST_URL, params).content.decode()
         assert "Ana" in again
         assert strip_tokens(again) == strip_tokens(first)
+
+    def test_an_old_page_is_not_served_once_the_cache_lost_its_generation(self, reader_client, employee):
+        cache.delete(FACETS_GENERATION_KEY)  # a cache that starts empty, or restarted
+        assert "Ana García" in reader_client.get(LIST_URL).content.decode()
+        employee.full_name = "Ana Renamed"
+        employee.save()
+        cache.delete(FACETS_GENERATION_KEY)
+        assert "Ana Renamed" in reader_client.get(LIST_URL).content.decode()
 
     def test_a_page_seen_before_shows_a_change_at_once(self, reader_client, employee):
         assert "Ana García" in reader_client.get(LIST_URL).content.decode()
