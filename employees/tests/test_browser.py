@@ -142,7 +142,9 @@ def test_editor_edits_an_employee(editor_page, ana):
     page.get_by_label("Job title").fill("Principal Engineer")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_have_text("Ana García was updated.")
-    expect(page.get_by_text("Principal Engineer", exact=True)).to_be_visible()
+    # The profile shows the new title; the history below it names the change too.
+    expect(page.locator("dl dd").get_by_text("Principal Engineer", exact=True)).to_be_visible()
+    expect(page.locator(".history")).to_contain_text("Principal Engineer")
     ana.refresh_from_db()
     assert ana.job_title == "Principal Engineer"
 

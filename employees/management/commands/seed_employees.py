@@ -164,15 +164,15 @@ class Command(BaseCommand):
         links = []
         Through = Employee.badges.through
         with connection.cursor() as cursor:
-            # Every column without a database default: COPY does not know the model's defaults.
+            # Every NOT NULL column without a database default, which COPY would otherwise leave NULL.
             columns = (
-                "id, full_name, job_title, location, search_text, photo, photo_thumbnail, version,"
-                " created_at, updated_at"
+                "id, full_name, job_title, location, search_text, created_at, updated_at, "
+                "photo, photo_thumbnail, version"
             )
             with cursor.cursor.copy(f"COPY {Employee._meta.db_table} ({columns}) FROM STDIN") as copy:
                 for employee_id, full_name, job_title, location, search_text, badge_ids in rows:
                     copy.write_row(
-                        (employee_id, full_name, job_title, location, search_text, "", "", 1, now, now)
+                        (employee_id, full_name, job_title, location, search_text, now, now, "", "", 1)
                     )
                     links.extend((employee_id, badge_id) for badge_id in badge_ids)
             with cursor.cursor.copy(
