@@ -269,8 +269,10 @@ def measure(name, env, size, args):
         log("   searches, first and last pages")
         paths = ["/?" + urllib.parse.urlencode({"q": query}) for query in QUERIES]
         search_first, search_later = timed_gets(server, paths, cookie, 3)
-        _, first_page = timed_gets(server, ["/"], cookie, 20)
-        _, last_page = timed_gets(server, ["/?page=last"], cookie, 20)
+        # The list page's content is cached per address: an unused parameter makes each address new, so
+        # these pages are read and rendered every time (their counts stay cached).
+        first_page, _ = timed_gets(server, [f"/?n={n}" for n in range(20)], cookie, 0)
+        last_page, _ = timed_gets(server, [f"/?page=last&n={n}" for n in range(20)], cookie, 0)
         rss = server.worker_rss_mib()
     return {
         "seed_s": seeded,
@@ -294,7 +296,7 @@ def measure(name, env, size, args):
 ROWS = [
     ("seed (s)", "< 60 (PG 1M)", lambda r: f"{r['seed_s']:.1f}"),
     ("bare view req/s", "", lambda r: f"{r['bare_rps']:.0f}"),
-    ("list page req/s", "", lambda r: f"{r['list_rps']:.0f}"),
+    ("list page req/s (content cached)", "", lambda r: f"{r['list_rps']:.0f}"),
     ("list ÷ bare", "≥ 0.30", lambda r: f"{r['ratio']:.2f}"),
     (
         "list p50 / p99 at 100 clients (ms)",
@@ -303,16 +305,20 @@ ROWS = [
     ),
     ("non-2xx responses under load", "0", lambda r: str(r["errors"])),
     (
-        "search p50 / p95, repeated (ms)",
-        "≤ 15 / ≤ 50 (PG 1M)",
+        "search p50 / p95, repeated: page cached (ms)",
+        "",
         lambda r: f"{r['search_p50']:.1f} / {r['search_p95']:.1f}",
     ),
     (
-        "search p50 / p95, first time (ms)",
-        "",
+        "search p50 / p95, first time: nothing cached (ms)",
+        "≤ 15 / ≤ 50 (PG 1M)",
         lambda r: f"{r['search_first_p50']:.1f} / {r['search_first_p95']:.1f}",
     ),
-    ("first page / last page (ms)", "", lambda r: f"{r['first_page']:.1f} / {r['last_page']:.1f}"),
+    (
+        "first page / last page, not cached (ms)",
+        "",
+        lambda r: f"{r['first_page']:.1f} / {r['last_page']:.1f}",
+    ),
     ("last ÷ first page", "≤ 1.5", lambda r: f"{r['last_page'] / r['first_page']:.2f}"),
     (
         "SQL queries: list, search, last page (repeat)",

@@ -98,7 +98,10 @@ class EmployeeFilter(django_filters.FilterSet):
     @cached_property
     def facets_key(self):
         """Names the current filters and the state of the directory: a key for what depends on both."""
-        filters = sorted((name, str(value)) for name, value in self.applied.items() if name != "sort")
+        # Empty filters are left out: "/" and "/?q=&location=" find the same employees.
+        filters = sorted(
+            (name, str(value)) for name, value in self.applied.items() if name != "sort" and value
+        )
         digest = hashlib.sha256(repr(filters).encode()).hexdigest()
         return f"{facets_generation()}:{digest}"
 

@@ -1,4 +1,7 @@
+from collections.abc import Sequence
+
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 
 class EmployeePaginator(Paginator):
@@ -22,4 +25,24 @@ class EmployeePaginator(Paginator):
         if bottom <= self.count // 2 or not getattr(self.object_list, "ordered", False):
             return self._get_page(self.object_list[bottom:top], number, self)
         from_end = self.object_list.reverse()[self.count - top : self.count - bottom]
-        return self._get_page(list(from_end)[::-1], number, self)
+        return self._get_page(Reversed(from_end), number, self)
+
+
+class Reversed(Sequence):
+    """The rows of a queryset in reverse order, read when first used, like the queryset of an early page.
+
+    A page whose rows come from the cached rendering then costs no query.
+    """
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    @cached_property
+    def rows(self):
+        return list(self.queryset)[::-1]
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __len__(self):
+        return len(self.rows)

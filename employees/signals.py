@@ -1,5 +1,7 @@
 """Keep the search text and the cached facet counts in step with employees and badges."""
 
+import time
+
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
@@ -10,15 +12,17 @@ FACETS_GENERATION_KEY = "employees:facets-generation"
 
 
 def facets_generation():
-    return cache.get_or_set(FACETS_GENERATION_KEY, 1, timeout=None)
+    # A cache that drops the number (full, restarted) starts again from the clock, never from an older
+    # number whose cached pages and counts may still be there.
+    return cache.get_or_set(FACETS_GENERATION_KEY, time.time_ns, timeout=None)
 
 
 def forget_facets():
-    """Make every cached facet count stale: the next list page counts again."""
+    """Make every cached facet count and list page stale: the next list page counts and renders again."""
     try:
         cache.incr(FACETS_GENERATION_KEY)
     except ValueError:
-        cache.set(FACETS_GENERATION_KEY, 2, timeout=None)
+        cache.set(FACETS_GENERATION_KEY, time.time_ns(), timeout=None)
 
 
 @receiver(m2m_changed, sender=Employee.badges.through)

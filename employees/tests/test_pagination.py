@@ -53,3 +53,12 @@ def test_an_empty_result_has_one_empty_page_and_costs_no_query(django_assert_num
     paginator = EmployeePaginator(Employee.objects.all(), 2, count=0)
     with django_assert_num_queries(0):
         assert list(paginator.page(1)) == []
+
+
+def test_a_late_page_reads_its_rows_only_when_they_are_used(seven, django_assert_num_queries):
+    expected = list(Employee.objects.all()[4:6])
+    paginator = EmployeePaginator(Employee.objects.all(), 2, count=7)
+    with django_assert_num_queries(0):
+        page = paginator.page(3)
+    with django_assert_num_queries(1):
+        assert list(page) == expected

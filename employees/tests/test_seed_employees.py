@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 
 from employees.models import Badge, Employee
 
@@ -57,3 +58,27 @@ def test_count_must_be_positive(count):
     with pytest.raises(CommandError, match="must be positive"):
         seed("--count", count)
     assert not Employee.objects.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="only the PostgreSQL load drops and rebuilds them"
+)
+def test_a_large_load_rebuilds_the_indexes_and_constraints_it_dropped():
+    def definitions():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = ANY(%s::regclass[])"
+                " UNION ALL"
+                " SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass",
+                [[Employee._meta.db_table, Links._meta.db_table], Links._meta.db_table],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+
+    Links = Employee.badges.through
+    before = definitions()
+    seed("--count", "10000", "--seed", "3", "--clear")
+    assert definitions() == before
+    link = Links.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Links.objects.create(employee_id=link.employee_id, badge_id=link.badge_id)

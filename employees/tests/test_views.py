@@ -3,6 +3,7 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 from django.db.models import F
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from employees.forms import EmployeeForm
 from employees.models import Employee
+from employees.signals import FACETS_GENERATION_KEY
 
 from .factories import EditorFactory, EmployeeFactory, UserFactory, photo_upload
 
@@ -19,6 +21,11 @@ pytestmark = pytest.mark.django_db
 LIST_URL = reverse("employees:list")
 CREATE_URL = reverse("employees:create")
 VALID = {"full_name": "Ana García", "job_title": "Engineer", "location": "Madrid"}
+
+
+def strip_tokens(content):
+    """The page without what changes on every response (the CSRF token of the sign-out form)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", content)
 
 
 def login_redirect(url):
@@ -68,6 +75,14 @@ class TestList:
 
     def test_editor_sees_add_button(self, editor_client, employee):
         assert CREATE_URL in editor_client.get(LIST_URL).content.decode()
+
+    def test_the_cached_page_keeps_each_users_buttons(self, reader, editor, employee):
+        reader_client, editor_client = Client(), Client()
+        reader_client.force_login(reader)
+        editor_client.force_login(editor)
+        assert CREATE_URL not in reader_client.get(LIST_URL).content.decode()
+        assert CREATE_URL in editor_client.get(LIST_URL).content.decode()
+        assert CREATE_URL not in reader_client.get(LIST_URL).content.decode()
 
     def test_search_by_name_title_location_and_badge(self, reader_client, employee, gamer):
         other = EmployeeFactory(full_name="Ben Ode", job_title="Designer", location="London", badges=[gamer])
@@ -153,10 +168,39 @@ class TestList:
         # The first view counts the facets and reads the badges (two queries); later views read both cached.
         with django_assert_max_num_queries(6):
             assert reader_client.get(LIST_URL, params).status_code == 200
+        # Another order: the counts are the same, the rows are read again.
         with django_assert_max_num_queries(4):
-            response = reader_client.get(LIST_URL, params)
+            response = reader_client.get(LIST_URL, {**params, "sort": "-name"})
         assert len(response.context["employees"]) == min(count, 25) if "page" not in params else count % 25
         assert response.context["paginator"].count == count
+
+    @pytest.mark.parametrize("params", [{}, {"q": "ana"}, {"badge": "gamer", "page": "last"}])
+    def test_a_page_seen_before_costs_only_the_queries_for_the_user(
+        self, reader_client, coffee, gamer, params, django_assert_max_num_queries
+    ):
+        EmployeeFactory.create_batch(30, full_name="Ana", badges=[coffee, gamer])
+        first = reader_client.get(LIST_URL, params).content.decode()
+        # The user and the user's permissions; the rows and counts come rendered from the cache.
+        with django_assert_max_num_queries(2):
+            again = reader_client.get(LIST_URL, params).content.decode()
+        assert "Ana" in again
+        assert strip_tokens(again) == strip_tokens(first)
+
+    def test_an_old_page_is_not_served_once_the_cache_lost_its_generation(self, reader_client, employee):
+        cache.delete(FACETS_GENERATION_KEY)  # a cache that starts empty, or restarted
+        assert "Ana García" in reader_client.get(LIST_URL).content.decode()
+        employee.full_name = "Ana Renamed"
+        employee.save()
+        cache.delete(FACETS_GENERATION_KEY)
+        assert "Ana Renamed" in reader_client.get(LIST_URL).content.decode()
+
+    def test_a_page_seen_before_shows_a_change_at_once(self, reader_client, employee):
+        assert "Ana García" in reader_client.get(LIST_URL).content.decode()
+        employee.full_name = "Ana Renamed"
+        employee.save()
+        content = reader_client.get(LIST_URL).content.decode()
+        assert "Ana Renamed" in content
+        assert "Ana García" not in content
 
     def test_shows_counts_per_location_title_and_badge(self, reader_client, coffee):
         EmployeeFactory(full_name="Ana", job_title="Engineer", location="Madrid", badges=[coffee])
