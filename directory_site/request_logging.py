@@ -63,7 +63,9 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request.id
-            logger.info(
+            status = response.status_code
+            logger.log(
+                logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO,
                 "%s %s %s",
                 request.method,
                 request.path,
@@ -76,6 +78,9 @@ class RequestLogMiddleware:
                     "user_id": user_id(request),
                 },
             )
+            # This line reports the status; without the flag Django's handler would log a 4xx or 5xx response
+            # once more, after this middleware, when the request id is no longer known.
+            response._has_been_logged = True
             return response
         finally:
             request_id_var.reset(token)

@@ -109,3 +109,18 @@ def test_error_is_logged_with_its_traceback_and_the_request_id(client, caplog):
 def test_log_records_outside_a_request_have_a_null_request_id():
     record = logging.LogRecord("directory_site", logging.INFO, __file__, 1, "startup", None, None)
     assert json_formatted(record)["request_id"] is None
+
+
+def test_an_error_status_is_logged_once_at_its_level_with_the_request_id(client, caplog):
+    caplog.set_level(logging.INFO)
+    client.get("/no-such-page/", headers={"X-Request-ID": "lb-404"})
+
+    (line,) = [
+        record for record in caplog.records if record.name in {"directory_site.requests", "django.request"}
+    ]
+    assert (line.name, line.levelname, line.status, line.request_id) == (
+        "directory_site.requests",
+        "WARNING",
+        404,
+        "lb-404",
+    )
