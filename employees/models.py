@@ -197,15 +197,6 @@ class EmployeeQuerySet(models.QuerySet):
             models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
         )
 
-    def in_location(self, location):
-        return self.filter(location=location)
-
-    def with_title(self, job_title):
-        return self.filter(job_title=job_title)
-
-    def with_badge(self, badge):
-        return self.filter(badges=badge)
-
     def with_badges(self):
         """Prefetch badges in one extra query, whatever the number of employees."""
         return self.prefetch_related("badges")
@@ -213,9 +204,6 @@ class EmployeeQuerySet(models.QuerySet):
     def for_list(self):
         """Only the columns a list of employees shows, with their badges."""
         return self.only("id", "full_name", "job_title", "location", "photo_thumbnail").with_badges()
-
-    def locations(self):
-        return self.order_by("location").values_list("location", flat=True).distinct()
 
     def headcount_by_location(self):
         return self.order_by("location").values("location").annotate(headcount=models.Count("id"))

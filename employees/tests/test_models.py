@@ -185,31 +185,12 @@ class TestSearchOnSQLite:
         assert [e.full_name for e in Employee.objects.search("ana")] == ["Anabel"]
 
 
-def test_in_location_and_with_badge(coffee):
-    ana = EmployeeFactory(location="Madrid", badges=[coffee])
-    EmployeeFactory(location="Madrid")
-    EmployeeFactory(location="Paris", badges=[coffee])
-    assert list(Employee.objects.in_location("Madrid").with_badge(coffee)) == [ana]
-
-
-def test_with_title():
-    engineer = EmployeeFactory(job_title="Engineer")
-    EmployeeFactory(job_title="Engineer II")
-    assert list(Employee.objects.with_title("Engineer")) == [engineer]
-
-
 def test_for_list_reads_only_the_shown_columns(coffee, django_assert_num_queries):
     EmployeeFactory(badges=[coffee])
     with django_assert_num_queries(2):
         employee = Employee.objects.for_list().get()
         assert [badge.name for badge in employee.badges.all()] == ["Coffee Snob"]
     assert employee.get_deferred_fields() == {"search_text", "photo", "version", "created_at", "updated_at"}
-
-
-def test_locations_are_distinct_and_sorted():
-    for location in ["Paris", "Madrid", "Paris"]:
-        EmployeeFactory(location=location)
-    assert list(Employee.objects.locations()) == ["Madrid", "Paris"]
 
 
 def test_with_badges_prefetches_in_one_query(coffee, gamer, django_assert_num_queries):
