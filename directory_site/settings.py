@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "phonenumber_field",
     "employees",
     # Last, as its documentation asks: deletes a photo's files once replaced or their employee deleted.
     "django_cleanup.apps.CleanupConfig",
@@ -131,6 +132,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# Phone numbers typed without a country code are read as numbers of this region (ISO 3166 code, e.g. "GB");
+# unset, a number must start with + and its country code. All are stored in E.164 form.
+PHONENUMBER_DEFAULT_REGION = env.str("PHONE_REGION", default=None)
 USE_I18N = True
 USE_TZ = True
 

@@ -1,10 +1,15 @@
 import uuid
+from functools import cache
+from zoneinfo import available_timezones
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Length, Lower, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 
@@ -22,10 +27,12 @@ def not_blank(field):
     )
 
 
-class BadgeManager(models.Manager):
+class SlugNaturalKeyManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
+
+class BadgeManager(SlugNaturalKeyManager):
     def with_headcount(self):
         # Meta.ordering is not applied to a GROUP BY query, so the order is given again.
         return self.annotate(headcount=models.Count("employees")).order_by("position", "name")
@@ -56,6 +63,103 @@ class Badge(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+
+class Department(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent department"),
+        help_text=_("The department this one is part of; empty for a top-level department."),
+    )
+
+    objects = SlugNaturalKeyManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [
+            not_blank("name"),
+            not_blank("slug"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")),
+                name="%(app_label)s_%(class)s_not_own_parent",
+                violation_error_message=_("A department cannot be its own parent."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Skill(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    objects = SlugNaturalKeyManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        constraints = [
+            not_blank("name"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="%(app_label)s_%(class)s_name_unique",
+                violation_error_message=_("A skill with this name already exists."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Visibility(models.TextChoices):
+    """Who may see a private field of an employee (editors and the employee themself always may)."""
+
+    EVERYONE = "everyone", _("Everyone")
+    MANAGERS = "managers", _("Their managers and editors")
+    EDITORS = "editors", _("Editors only")
+
+
+@cache
+def time_zone_names():
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value):
+    if value not in time_zone_names():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name; use one such as “Europe/Madrid” or “America/New_York”."),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+def visibility_field(verbose_name):
+    return models.CharField(
+        verbose_name, max_length=10, choices=Visibility.choices, default=Visibility.MANAGERS
+    )
+
+
+def valid_choice(field, choices):
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": choices.values}),
+        name=f"%(app_label)s_%(class)s_{field}_valid",
+    )
 
 
 SEARCH_MIN_LENGTH = 2
@@ -233,6 +337,42 @@ class Employee(models.Model):
     photo_thumbnail = models.ImageField(
         _("photo thumbnail"), upload_to=photo_path, blank=True, editable=False
     )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="employees",
+        verbose_name=_("department"),
+        db_index=False,  # employee_department_idx starts with it
+    )
+    manager = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("manager"),
+    )
+    skills = models.ManyToManyField(Skill, blank=True, related_name="employees", verbose_name=_("skills"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employee",
+        verbose_name=_("user account"),
+        help_text=_("The account this person signs in with; it may edit this profile under “My profile”."),
+    )
+    work_email = models.EmailField(_("work email"), blank=True)
+    work_phone = PhoneNumberField(_("work phone"), blank=True)
+    mobile = PhoneNumberField(_("mobile"), blank=True)
+    mobile_visibility = visibility_field(_("who sees the mobile number"))
+    office = models.CharField(_("office or desk"), max_length=100, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    start_date_visibility = visibility_field(_("who sees the start date"))
     # Name, title, location and badge names in one column, so that one index serves the search.
     search_text = models.TextField(_("search text"), editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -243,7 +383,8 @@ class Employee(models.Model):
 
     objects = EmployeeQuerySet.as_manager()
     history = EmployeeHistory(
-        m2m_fields=[badges], excluded_fields=["created_at", "updated_at", "search_text", "photo_thumbnail"]
+        m2m_fields=[badges, skills],
+        excluded_fields=["created_at", "updated_at", "search_text", "photo_thumbnail"],
     )
 
     class EditConflict(Exception):
@@ -257,8 +398,26 @@ class Employee(models.Model):
             models.Index(fields=["full_name", "id"], name="employee_name_idx"),
             models.Index(fields=["job_title", "full_name", "id"], name="employee_title_idx"),
             models.Index(fields=["location", "full_name", "id"], name="employee_location_idx"),
+            models.Index(fields=["department", "full_name", "id"], name="employee_department_idx"),
         ]
-        constraints = [not_blank("full_name"), not_blank("job_title"), not_blank("location")]
+        constraints = [
+            not_blank("full_name"),
+            not_blank("job_title"),
+            not_blank("location"),
+            models.UniqueConstraint(
+                Lower("work_email"),
+                condition=~models.Q(work_email=""),
+                name="%(app_label)s_%(class)s_work_email_unique",
+                violation_error_message=_("Another employee already has this work email."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("id")),
+                name="%(app_label)s_%(class)s_not_own_manager",
+                violation_error_message=_("An employee cannot be their own manager."),
+            ),
+            valid_choice("mobile_visibility", Visibility),
+            valid_choice("start_date_visibility", Visibility),
+        ]
 
     def __str__(self):
         return self.full_name

@@ -78,6 +78,8 @@ def admin_form_data(employee, **changes):
         "full_name": employee.full_name,
         "job_title": employee.job_title,
         "location": employee.location,
+        "mobile_visibility": employee.mobile_visibility,
+        "start_date_visibility": employee.start_date_visibility,
         "version": employee.version,
         **changes,
     }
@@ -132,7 +134,8 @@ def test_admin_restores_a_deleted_employee_from_history(admin_client, coffee):
     record = Employee.history.filter(id=pk, history_type="~").latest()
     restore_url = reverse("admin:employees_employee_simple_history", args=[pk, record.history_id])
     form = admin_client.get(restore_url).context["adminform"].form
-    response = admin_client.post(restore_url, {**form.initial, "badges": [coffee.pk]})
+    initial = {name: value for name, value in form.initial.items() if value is not None}
+    response = admin_client.post(restore_url, {**initial, "badges": [coffee.pk]})
     assert response.status_code == 302
     restored = Employee.objects.get(pk=pk)
     assert (restored.full_name, restored.job_title) == ("Ana García", "Engineer")
