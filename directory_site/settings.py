@@ -185,6 +185,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the drf-spectacular-sidecar package's static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The two privacy settings share one set of choices: one enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "employees.models.Visibility"},
 }
 # Import in the admin (employees/resources.py): a dry run first, then every row in one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -33,6 +33,8 @@ class EmployeeAdmin(ImportMixin, SimpleHistoryAdmin):
     list_filter = ["location", "badges"]
     search_fields = ["full_name", "job_title", "location", "badges__name"]
     filter_horizontal = ["badges"]
+    # The account that may edit this record under "My profile"; looked up by user name.
+    autocomplete_fields = ["user"]
     readonly_fields = ["created_at", "updated_at"]
     # Photos go through the directory's own form, which validates and re-encodes them.
     exclude = ["photo"]

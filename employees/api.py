@@ -1,16 +1,33 @@
 """The REST API under /api/v1/: the list page's search, filters and sort order, and the UI's permissions."""
 
 from django_filters.rest_framework import DjangoFilterBackend
+from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import routers, serializers, viewsets
 
 from .filters import EmployeeFilter
-from .models import Badge, Employee
+from .models import Badge, Employee, normalize_email
 
 
 class BadgeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Badge
         fields = ["slug", "name", "icon", "position"]
+
+
+class PrivateFieldMixin:
+    """Reads the value the requesting user may see (``visible_<field>``, from
+    ``EmployeeQuerySet.with_private_fields``), null when hidden; writes the field itself."""
+
+    def get_attribute(self, instance):
+        return getattr(instance, f"visible_{self.source}")
+
+
+class PrivatePhoneNumberField(PrivateFieldMixin, PhoneNumberField):
+    pass
+
+
+class PrivateDateField(PrivateFieldMixin, serializers.DateField):
+    pass
 
 
 class EmployeeSerializer(serializers.ModelSerializer):
@@ -22,6 +39,18 @@ class EmployeeSerializer(serializers.ModelSerializer):
         help_text="Badge slugs, for example coffee-snob.",
     )
     badge_names = serializers.SerializerMethodField(help_text="The badges' names, in the order of `badges`.")
+    work_phone = PhoneNumberField(
+        required=False, allow_blank=True, help_text="E.164, for example +34612345678; empty for none."
+    )
+    mobile = PrivatePhoneNumberField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="E.164; null when `mobile_visibility` hides it from you, empty for none.",
+    )
+    start_date = PrivateDateField(
+        required=False, allow_null=True, help_text="Null when `start_date_visibility` hides it from you, or unknown."
+    )
 
     class Meta:
         model = Employee
@@ -32,12 +61,32 @@ class EmployeeSerializer(serializers.ModelSerializer):
             "location",
             "badges",
             "badge_names",
+            "work_email",
+            "work_phone",
+            "mobile",
+            "mobile_visibility",
+            "office",
+            "time_zone",
+            "pronouns",
+            "start_date",
+            "start_date_visibility",
             "created_at",
             "updated_at",
         ]
 
     def get_badge_names(self, employee) -> list[str]:
         return [badge.name for badge in employee.badges.all()]
+
+    def validate_work_email(self, email):
+        email = normalize_email(email)
+        others = Employee.objects.exclude(pk=getattr(self.instance, "pk", None))
+        if email and others.with_work_email(email).exists():
+            raise serializers.ValidationError("Another employee already has this work email.")
+        return email
+
+    def validate_mobile(self, mobile):
+        # Null reads as "hidden" but writes as "none": the column holds an empty string then.
+        return mobile or ""
 
 
 class EmployeeViewSet(viewsets.ModelViewSet):
@@ -47,6 +96,21 @@ class EmployeeViewSet(viewsets.ModelViewSet):
     serializer_class = EmployeeSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = EmployeeFilter
+
+    def get_queryset(self):
+        return super().get_queryset().with_private_fields(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.save()
+        self.read_back(serializer)
+
+    def perform_update(self, serializer):
+        serializer.save()
+        self.read_back(serializer)
+
+    def read_back(self, serializer):
+        """Answer with the saved employee as the caller may see it."""
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
 
 class BadgeViewSet(viewsets.ModelViewSet):

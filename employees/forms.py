@@ -1,3 +1,4 @@
+import phonenumbers
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -5,9 +6,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxLengthValidator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
 
-from .models import Badge, Employee
+from .models import Badge, Employee, normalize_email, time_zone_names
 from .photos import photo_and_thumbnail
+
+TIME_ZONE_CHOICES = [("", _("Not set")), *((name, name) for name in sorted(time_zone_names()))]
 
 
 class BadgeChoiceField(forms.ModelMultipleChoiceField):
@@ -15,6 +19,24 @@ class BadgeChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj):
         return format_html('<i class="fa fa-{}" aria-hidden="true"></i> {}', obj.icon, obj.name)
+
+
+class PhoneField(PhoneNumberField):
+    """A phone number whose error says which form is expected, with or without a default region."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.region:
+            example = phonenumbers.format_number(
+                phonenumbers.example_number(self.region), phonenumbers.PhoneNumberFormat.NATIONAL
+            )
+            message = _(
+                "Enter a phone number such as %(example)s, or one of another country with + and its country "
+                "code, for example +34 612 345 678."
+            ) % {"example": example}
+        else:
+            message = _("Enter the number with + and its country code, for example +34 612 345 678.")
+        self.error_messages["invalid"] = message
 
 
 class VersionedEmployeeForm(forms.ModelForm):
@@ -27,6 +49,14 @@ class VersionedEmployeeForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
+    class Meta:
+        # Inherited by the admin's form and by the forms below, for whichever of these fields they have.
+        field_classes = {"work_phone": PhoneField, "mobile": PhoneField}
+        widgets = {
+            "time_zone": forms.Select(choices=TIME_ZONE_CHOICES),
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         adding = self.instance._state.adding
@@ -34,6 +64,21 @@ class VersionedEmployeeForm(forms.ModelForm):
         current = None if adding else Employee.objects.filter(pk=self.instance.pk).values("version").first()
         self.initial["version"] = current["version"] if current else self.instance.version
         self.fields["version"].disabled = adding
+        # A form posted without a visibility setting (an older page, a script) keeps the current one.
+        for name in ["mobile_visibility", "start_date_visibility"]:
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].empty_value = Employee._meta.get_field(name).default
+
+    def clean_work_email(self):
+        email = normalize_email(self.cleaned_data["work_email"])
+        if email and Employee.objects.with_work_email(email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _("Another employee already has the work email %(email)s."),
+                code="duplicate_work_email",
+                params={"email": email},
+            )
+        return email
 
     def clean(self):
         cleaned_data = super().clean()
@@ -67,13 +112,12 @@ class VersionedEmployeeForm(forms.ModelForm):
         self.data[self.add_prefix("version")] = current.version
 
 
-class EmployeeForm(VersionedEmployeeForm):
-    badges = BadgeChoiceField(queryset=Badge.objects.all(), required=False)
+PHOTO_WIDGET = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
 
-    class Meta:
-        model = Employee
-        fields = ["full_name", "job_title", "location", "badges", "photo", "version"]
-        widgets = {"photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})}
+
+class SiteEmployeeFormMixin:
+    """The site's employee forms: rendered by crispy inside the page's own <form>, and a photo that is validated
+    and re-encoded (employees/photos.py), with a thumbnail made beside it."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,6 +138,56 @@ class EmployeeForm(VersionedEmployeeForm):
             # Replaced or cleared together; django-cleanup deletes the old files once the change is committed.
             self.instance.photo_thumbnail = self.thumbnail or ""
         return super().save(commit)
+
+
+class EmployeeForm(SiteEmployeeFormMixin, VersionedEmployeeForm):
+    badges = BadgeChoiceField(queryset=Badge.objects.all(), required=False)
+
+    class Meta(VersionedEmployeeForm.Meta):
+        model = Employee
+        fields = [
+            "full_name",
+            "job_title",
+            "location",
+            "badges",
+            "photo",
+            "work_email",
+            "work_phone",
+            "mobile",
+            "mobile_visibility",
+            "office",
+            "time_zone",
+            "pronouns",
+            "start_date",
+            "start_date_visibility",
+            "version",
+        ]
+        widgets = {**VersionedEmployeeForm.Meta.widgets, "photo": PHOTO_WIDGET}
+
+
+class MyProfileForm(SiteEmployeeFormMixin, VersionedEmployeeForm):
+    """What people keep current themselves. Name, title, location, manager, department, work email and start
+    date are the editors' to maintain: they are not fields here, so posting them changes nothing."""
+
+    class Meta(VersionedEmployeeForm.Meta):
+        model = Employee
+        fields = [
+            "photo",
+            "work_phone",
+            "mobile",
+            "mobile_visibility",
+            "office",
+            "time_zone",
+            "pronouns",
+            "start_date_visibility",
+            "skills",
+            "version",
+        ]
+        widgets = {
+            **VersionedEmployeeForm.Meta.widgets,
+            "photo": PHOTO_WIDGET,
+            "skills": forms.CheckboxSelectMultiple,
+        }
 
 
 class SignInForm(AuthenticationForm):

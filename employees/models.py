@@ -1,13 +1,15 @@
 import uuid
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models.functions import Length, Lower, Trim
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
@@ -138,6 +140,12 @@ class Visibility(models.TextChoices):
 @cache
 def time_zone_names():
     return frozenset(available_timezones())
+
+
+def normalize_email(email):
+    """The address with its domain in lower case: the part before the @ may be case-sensitive, the domain never."""
+    local, at, domain = email.strip().rpartition("@")
+    return f"{local}{at}{domain.lower()}" if at else email.strip()
 
 
 def validate_time_zone(value):
@@ -309,6 +317,61 @@ class EmployeeQuerySet(models.QuerySet):
         """Only the columns a list of employees shows, with their badges."""
         return self.only("id", "full_name", "job_title", "location", "photo_thumbnail").with_badges()
 
+    def reporting_to(self, user):
+        """The direct and indirect reports of ``user``'s own employee record, at any depth, in one query.
+
+        A recursive common table expression inside a subquery, so it also serves as a condition in a larger query
+        (see ``with_private_fields``). UNION, not UNION ALL, so that even a cycle in the reporting line ends.
+        """
+        if user.pk is None:
+            return self.none()
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        manager = connection.ops.quote_name(self.model._meta.get_field("manager").column)
+        account = connection.ops.quote_name(self.model._meta.get_field("user").column)
+        reports = RawSQL(
+            f"""
+            WITH RECURSIVE reports(id) AS (
+                SELECT id FROM {table}
+                WHERE {manager} IN (SELECT id FROM {table} WHERE {account} = %s)
+                UNION
+                SELECT employee.id FROM {table} employee JOIN reports ON employee.{manager} = reports.id
+            )
+            SELECT id FROM reports
+            """,  # noqa: S608 (names from the model's own metadata; the user's id is a parameter)
+            [user.pk],
+        )
+        return self.filter(pk__in=reports)
+
+    def with_private_fields(self, user):
+        """Annotate ``visible_mobile`` and ``visible_start_date``: the value if ``user`` may see it, else None.
+
+        The one place that decides who sees a private field; every page, the API and the exports read these
+        annotations, never ``mobile`` or ``start_date`` themselves. Editors (and superusers) see every value, an
+        employee sees their own, their managers at any level above them see what is shared with managers, and
+        everyone sees what is shared with everyone. Decided in SQL, in the same query as the rows.
+        """
+        if user.has_perm("employees.change_employee"):
+            return self.annotate(visible_mobile=models.F("mobile"), visible_start_date=models.F("start_date"))
+        own_record = models.Q(user=user) if user.pk is not None else models.Q(pk__in=[])
+        managed = models.Q(pk__in=self.model.objects.reporting_to(user).values("pk"))
+
+        def visible(field):
+            return models.Case(
+                models.When(
+                    models.Q(**{f"{field}_visibility": Visibility.EVERYONE})
+                    | own_record
+                    | (models.Q(**{f"{field}_visibility": Visibility.MANAGERS}) & managed),
+                    then=models.F(field),
+                ),
+                default=None,
+            )
+
+        return self.annotate(visible_mobile=visible("mobile"), visible_start_date=visible("start_date"))
+
+    def with_work_email(self, email):
+        """Employees whose work email is ``email``, ignoring case (as the unique constraint does)."""
+        return self.alias(work_email_lower=Lower("work_email")).filter(work_email_lower=email.lower())
+
     def headcount_by_location(self):
         return self.order_by("location").values("location").annotate(headcount=models.Count("id"))
 
@@ -449,6 +512,12 @@ class Employee(models.Model):
         """Up to two letters for the avatar shown when there is no photo: "Ana María García" gives "AG"."""
         words = self.full_name.split()
         return "".join(word[0] for word in words[:1] + words[1:][-1:]).upper()
+
+    def local_time(self):
+        """The current time where this person works, or None without a time zone."""
+        if self.time_zone in time_zone_names():
+            return timezone.localtime(timezone=ZoneInfo(self.time_zone))
+        return None
 
     @property
     def avatar_color(self):

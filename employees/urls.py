@@ -7,6 +7,7 @@ app_name = "employees"
 urlpatterns = [
     path("", views.EmployeeListView.as_view(), name="list"),
     path("headcount/", views.HeadcountView.as_view(), name="headcount"),
+    path("me/", views.MyProfileView.as_view(), name="my-profile"),
     path("employees/export.csv", views.EmployeeCSVExportView.as_view(), name="export-csv"),
     path("employees/export.vcf", views.EmployeeVCardExportView.as_view(), name="export-vcard"),
     path("employees/new/", views.EmployeeCreateView.as_view(), name="create"),

@@ -4,7 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +16,7 @@ from django_filters.views import FilterView
 
 from . import exports
 from .filters import EmployeeFilter
-from .forms import EmployeeForm
+from .forms import EmployeeForm, MyProfileForm
 from .models import Badge, Employee
 from .pagination import EmployeePaginator
 
@@ -33,7 +33,8 @@ class EmployeeListView(LoginRequiredMixin, FilterView):
 
 
 class EmployeeDetailView(LoginRequiredMixin, DetailView):
-    queryset = Employee.objects.with_badges()
+    def get_queryset(self):
+        return Employee.objects.with_badges().with_private_fields(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -49,11 +50,8 @@ class EmployeeCreateView(PermissionRequiredMixin, SuccessMessageMixin, CreateVie
     success_message = _("%(full_name)s was added.")
 
 
-class EmployeeUpdateView(PermissionRequiredMixin, SuccessMessageMixin, UpdateView):
-    model = Employee
-    form_class = EmployeeForm
-    permission_required = "employees.change_employee"
-    success_message = _("%(full_name)s was updated.")
+class VersionedUpdateMixin:
+    """Saves through a VersionedEmployeeForm: a save over someone else's newer version is refused, explained."""
 
     @transaction.atomic
     def post(self, request, *args, **kwargs):
@@ -67,6 +65,32 @@ class EmployeeUpdateView(PermissionRequiredMixin, SuccessMessageMixin, UpdateVie
         except Employee.EditConflict:
             form.add_conflict_error(Employee.objects.with_badges().get(pk=self.object.pk))
             return self.form_invalid(form)
+
+
+class EmployeeUpdateView(PermissionRequiredMixin, VersionedUpdateMixin, SuccessMessageMixin, UpdateView):
+    model = Employee
+    form_class = EmployeeForm
+    permission_required = "employees.change_employee"
+    success_message = _("%(full_name)s was updated.")
+
+
+class MyProfileView(LoginRequiredMixin, VersionedUpdateMixin, SuccessMessageMixin, UpdateView):
+    """The signed-in user's own employee record, the part they keep current themselves. The URL names no
+    employee: nobody can reach anyone else's record through it."""
+
+    form_class = MyProfileForm
+    template_name = "employees/my_profile.html"
+    success_message = _("Your profile was updated.")
+    success_url = reverse_lazy("employees:my-profile")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not hasattr(request.user, "employee"):
+            # Nothing to show or save: say so, and who can link the account.
+            return render(request, "employees/my_profile_not_linked.html")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return self.request.user.employee
 
 
 class EmployeeDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
@@ -91,7 +115,8 @@ class HeadcountView(LoginRequiredMixin, TemplateView):
 
 
 class EmployeeVCardView(LoginRequiredMixin, DetailView):
-    queryset = Employee.objects.with_badges()
+    def get_queryset(self):
+        return Employee.objects.with_badges().with_private_fields(self.request.user)
 
     def render_to_response(self, context):
         card = exports.vcard(self.object, self.request.build_absolute_uri(self.object.get_absolute_url()))
@@ -109,7 +134,8 @@ class FilteredExportView(LoginRequiredMixin, View):
     content_type = None
 
     def get(self, request):
-        filterset = EmployeeFilter(request.GET, queryset=Employee.objects.with_badges(), request=request)
+        employees = Employee.objects.with_badges().with_private_fields(request.user)
+        filterset = EmployeeFilter(request.GET, queryset=employees, request=request)
         if not filterset.is_valid():
             # The list page explains what is wrong with these filters.
             return redirect(f"{reverse('employees:list')}?{request.GET.urlencode()}")

@@ -21,7 +21,7 @@ from .factories import EditorFactory, EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC, READ, WRITE, ADMIN, API = "public", "read", "write", "admin", "api"
+PUBLIC, READ, WRITE, ADMIN, API, SELF = "public", "read", "write", "admin", "api", "self"
 
 # Reachable without signing in, with the reason.
 PUBLIC_PATTERNS = {
@@ -34,7 +34,9 @@ PUBLIC_PATTERNS = {
 # Patterns whose view does not state its rule through the mixins, e.g. a JSON API view:
 # "api:employee-list": READ. Anonymous callers of READ and WRITE patterns get a login redirect or 401/403.
 # API: signed-in users read (GET 200); writes need the model permission, so a reader's POST is refused.
+# SELF: a signed-in user's own employee record, named by no URL argument; a user without one can change nothing.
 RULES = {
+    "employees:my-profile": SELF,
     "media": READ,  # uploaded photos: a function view behind login_required
     "api:api-root": API,
     "api:employee-list": API,
@@ -197,6 +199,11 @@ def test_readers_cannot_write(reader_client, url_for, key, template, view):
     if rule == READ:
         assert get.status_code == 200
         assert post.status_code == 405
+    elif rule == SELF:
+        # The reader has no employee record: both explain that there is nothing to edit.
+        assert get.status_code == 200
+        assert post.status_code == 200
+        assert "not linked to an employee record" in post.content.decode()
     elif rule == API:
         assert get.status_code == 200, f"reader GET {key} gave {get.status_code}"
         assert is_refused(post), f"reader POST {key} gave {post.status_code}"
