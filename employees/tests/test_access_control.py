@@ -18,6 +18,7 @@ from django.utils.regex_helper import normalize
 from employees.models import Badge, Employee
 
 from .factories import EditorFactory, EmployeeFactory
+from .test_privacy import plant_private_values, private_values_in
 
 pytestmark = pytest.mark.django_db
 
@@ -212,6 +213,15 @@ def test_readers_cannot_write(reader_client, url_for, key, template, view):
         assert is_refused(post), f"reader POST {key} gave {post.status_code}"
     if key != "logout":
         assert database_state() == before
+
+
+@pytest.mark.parametrize(("key", "template", "view"), PATTERNS, ids=[key for key, _, _ in PATTERNS])
+def test_readers_never_receive_a_hidden_private_value(reader_client, employee, url_for, key, template, view):
+    """Whatever a reader may open, a mobile number or start date shown only to managers is not in it."""
+    plant_private_values(employee)
+    response = reader_client.get(url_for(template), follow=True)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert private_values_in(body.decode(errors="replace")) == set()
 
 
 ADMIN_PATTERNS = [pattern for pattern in PATTERNS if rule_for(pattern[0], pattern[2]) == ADMIN]
