@@ -49,7 +49,9 @@ class EmployeeSerializer(serializers.ModelSerializer):
         help_text="E.164; null when `mobile_visibility` hides it from you, empty for none.",
     )
     start_date = PrivateDateField(
-        required=False, allow_null=True, help_text="Null when `start_date_visibility` hides it from you, or unknown."
+        required=False,
+        allow_null=True,
+        help_text="Null when `start_date_visibility` hides it from you, or unknown.",
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from .models import Badge, Employee, normalize_email, time_zone_names
 from .photos import photo_and_thumbnail
 
+VISIBILITY_FIELDS = ["mobile_visibility", "start_date_visibility"]
 TIME_ZONE_CHOICES = [("", _("Not set")), *((name, name) for name in sorted(time_zone_names()))]
 
 
@@ -64,11 +65,9 @@ class VersionedEmployeeForm(forms.ModelForm):
         current = None if adding else Employee.objects.filter(pk=self.instance.pk).values("version").first()
         self.initial["version"] = current["version"] if current else self.instance.version
         self.fields["version"].disabled = adding
-        # A form posted without a visibility setting (an older page, a script) keeps the current one.
-        for name in ["mobile_visibility", "start_date_visibility"]:
+        for name in VISIBILITY_FIELDS:
             if name in self.fields:
                 self.fields[name].required = False
-                self.fields[name].empty_value = Employee._meta.get_field(name).default
 
     def clean_work_email(self):
         email = normalize_email(self.cleaned_data["work_email"])
@@ -82,6 +81,10 @@ class VersionedEmployeeForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        # A form posted without a visibility setting (an older page, a script) keeps the current one.
+        for name in VISIBILITY_FIELDS:
+            if name in self.fields and not cleaned_data.get(name) and name not in self.errors:
+                cleaned_data[name] = getattr(self.instance, name)
         if not self.instance._state.adding:
             current = Employee.objects.select_for_update().with_badges().filter(pk=self.instance.pk).first()
             if current and current.version != cleaned_data.get("version"):
@@ -116,8 +119,8 @@ PHOTO_WIDGET = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,i
 
 
 class SiteEmployeeFormMixin:
-    """The site's employee forms: rendered by crispy inside the page's own <form>, and a photo that is validated
-    and re-encoded (employees/photos.py), with a thumbnail made beside it."""
+    """The site's employee forms: rendered by crispy inside the page's own <form>, and a photo that is
+    validated and re-encoded (employees/photos.py), with a thumbnail made beside it."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models.functions import Length, Lower, Trim
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length, Lower, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
@@ -143,7 +143,8 @@ def time_zone_names():
 
 
 def normalize_email(email):
-    """The address with its domain in lower case: the part before the @ may be case-sensitive, the domain never."""
+    """The address with its domain in lower case: the part before the @ may be case-sensitive, never the
+    domain."""
     local, at, domain = email.strip().rpartition("@")
     return f"{local}{at}{domain.lower()}" if at else email.strip()
 
@@ -320,15 +321,16 @@ class EmployeeQuerySet(models.QuerySet):
     def reporting_to(self, user):
         """The direct and indirect reports of ``user``'s own employee record, at any depth, in one query.
 
-        A recursive common table expression inside a subquery, so it also serves as a condition in a larger query
-        (see ``with_private_fields``). UNION, not UNION ALL, so that even a cycle in the reporting line ends.
+        A recursive common table expression inside a subquery, so it also serves as a condition in a larger
+        query (see ``with_private_fields``). UNION, not UNION ALL, so that even a cycle in the reporting line
+        ends.
         """
         if user.pk is None:
             return self.none()
         table = connection.ops.quote_name(self.model._meta.db_table)
         manager = connection.ops.quote_name(self.model._meta.get_field("manager").column)
         account = connection.ops.quote_name(self.model._meta.get_field("user").column)
-        reports = RawSQL(
+        reports = RawSQL(  # noqa: S611 (names from the model's own metadata; the user's id is a parameter)
             f"""
             WITH RECURSIVE reports(id) AS (
                 SELECT id FROM {table}
@@ -337,18 +339,18 @@ class EmployeeQuerySet(models.QuerySet):
                 SELECT employee.id FROM {table} employee JOIN reports ON employee.{manager} = reports.id
             )
             SELECT id FROM reports
-            """,  # noqa: S608 (names from the model's own metadata; the user's id is a parameter)
+            """,  # noqa: S608
             [user.pk],
         )
         return self.filter(pk__in=reports)
 
     def with_private_fields(self, user):
-        """Annotate ``visible_mobile`` and ``visible_start_date``: the value if ``user`` may see it, else None.
+        """Annotate ``visible_mobile`` and ``visible_start_date``: the value if ``user`` may see it, or None.
 
         The one place that decides who sees a private field; every page, the API and the exports read these
-        annotations, never ``mobile`` or ``start_date`` themselves. Editors (and superusers) see every value, an
-        employee sees their own, their managers at any level above them see what is shared with managers, and
-        everyone sees what is shared with everyone. Decided in SQL, in the same query as the rows.
+        annotations, never ``mobile`` or ``start_date`` themselves. Editors (and superusers) see every value,
+        an employee sees their own, their managers at any level above them see what is shared with managers,
+        and everyone sees what is shared with everyone. Decided in SQL, in the same query as the rows.
         """
         if user.has_perm("employees.change_employee"):
             return self.annotate(visible_mobile=models.F("mobile"), visible_start_date=models.F("start_date"))

@@ -51,7 +51,7 @@ class EmployeeCreateView(PermissionRequiredMixin, SuccessMessageMixin, CreateVie
 
 
 class VersionedUpdateMixin:
-    """Saves through a VersionedEmployeeForm: a save over someone else's newer version is refused, explained."""
+    """Saves through a VersionedEmployeeForm: a save over someone's newer version is refused, explained."""
 
     @transaction.atomic
     def post(self, request, *args, **kwargs):

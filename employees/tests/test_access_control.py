@@ -35,7 +35,7 @@ PUBLIC_PATTERNS = {
 # Patterns whose view does not state its rule through the mixins, e.g. a JSON API view:
 # "api:employee-list": READ. Anonymous callers of READ and WRITE patterns get a login redirect or 401/403.
 # API: signed-in users read (GET 200); writes need the model permission, so a reader's POST is refused.
-# SELF: a signed-in user's own employee record, named by no URL argument; a user without one can change nothing.
+# SELF: a signed-in user's own employee record, named by no URL argument; without one, nothing can change.
 RULES = {
     "employees:my-profile": SELF,
     "media": READ,  # uploaded photos: a function view behind login_required

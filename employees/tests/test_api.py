@@ -266,6 +266,14 @@ def test_staff_without_permissions_cannot_write(api):
         ({"full_name": "Ana\x00"}, "full_name", "Null characters are not allowed."),
         ({"badges": ["no-such-badge"]}, "badges", "Object with slug=no-such-badge does not exist."),
         ({"badges": "coffee-snob"}, "badges", 'Expected a list of items but got type "str".'),
+        ({"work_email": "ana@"}, "work_email", "Enter a valid email address."),
+        ({"mobile": "612 34 56 78"}, "mobile", "Enter a valid phone number."),
+        (
+            {"time_zone": "Mars/Olympus"},
+            "time_zone",
+            "“Mars/Olympus” is not a time zone name; use one such as “Europe/Madrid” or “America/New_York”.",
+        ),
+        ({"mobile_visibility": "friends"}, "mobile_visibility", '"friends" is not a valid choice.'),
     ],
 )
 def test_invalid_employee_is_400_with_field_errors(editor_api, coffee, changes, field, message):
@@ -273,6 +281,34 @@ def test_invalid_employee_is_400_with_field_errors(editor_api, coffee, changes, 
     assert response.status_code == 400
     assert response.json() == {field: [message]}
     assert not Employee.objects.exists()
+
+
+def test_contact_details_are_written_normalised(editor_api):
+    changes = {"work_email": "Ana@Example.COM", "work_phone": "+34 911 23 45 67", "start_date": "2020-01-06"}
+    response = editor_api.post(EMPLOYEES, new_employee(**changes), format="json")
+    assert response.status_code == 201
+    result = response.json()
+    assert (result["work_email"], result["work_phone"]) == ("Ana@example.com", "+34911234567")
+    assert (result["mobile"], result["start_date"], result["mobile_visibility"]) == (
+        "",
+        "2020-01-06",
+        "managers",
+    )
+
+
+def test_a_work_email_in_use_is_400_whatever_its_case(editor_api):
+    EmployeeFactory(work_email="ana@example.com")
+    response = editor_api.post(EMPLOYEES, new_employee(work_email="ANA@example.com"), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"work_email": ["Another employee already has this work email."]}
+
+
+def test_a_null_mobile_clears_it(editor_api):
+    employee = EmployeeFactory(mobile="+34612345678")
+    response = editor_api.patch(employee_url(employee), {"mobile": None}, format="json")
+    assert response.status_code == 200
+    assert response.json()["mobile"] == ""
+    assert Employee.objects.get(pk=employee.pk).mobile == ""
 
 
 def test_missing_fields_are_all_reported(editor_api):

@@ -1,4 +1,4 @@
-"""Who sees a mobile number and a start date: the rule (EmployeeQuerySet.with_private_fields), and every route.
+"""Who sees a mobile number and a start date: the rule (EmployeeQuerySet.with_private_fields), every route.
 
 A unique number and date are planted on one employee, changed once so that the change history holds them too,
 and each route is asked for them by a plain reader, by a manager two levels up the reporting line and by an
@@ -26,7 +26,7 @@ START_DATE_FORMS = ["1987-03-14", "March 14, 1987", "Mar. 14, 1987", "14/03/1987
 
 
 def plant_private_values(employee, visibility=Visibility.MANAGERS):
-    """Give ``employee`` the unique mobile and start date in a second save, so the history has a diff of them."""
+    """Give ``employee`` the unique mobile and start date in a second save: the history has a diff of them."""
     employee.mobile = MOBILE
     employee.start_date = START_DATE
     employee.mobile_visibility = employee.start_date_visibility = visibility
@@ -63,7 +63,9 @@ def line():
 def visible_to(user, employee):
     row = Employee.objects.with_private_fields(user).get(pk=employee.pk)
     return {
-        name for name, value in [("mobile", row.visible_mobile), ("start_date", row.visible_start_date)] if value
+        name
+        for name, value in [("mobile", row.visible_mobile), ("start_date", row.visible_start_date)]
+        if value
     }
 
 
@@ -223,7 +225,9 @@ def viewers(line, reader, editor):
     return {"reader": reader, "junior": line["junior"].user, "top": line["top"].user, "editor": editor}
 
 
-@pytest.mark.parametrize(("viewer", "sees"), [("reader", False), ("junior", False), ("top", True), ("editor", True)])
+@pytest.mark.parametrize(
+    ("viewer", "sees"), [("reader", False), ("junior", False), ("top", True), ("editor", True)]
+)
 @pytest.mark.parametrize(("route", "shown"), ROUTES, ids=[route.__name__ for route, _ in ROUTES])
 def test_every_route_gives_a_private_value_only_to_those_who_may_see_it(
     client, line, viewers, viewer, sees, route, shown
