@@ -3,6 +3,8 @@
 Run with `make test-browser` (part of `make test`); axe-core comes from npm (`npm ci`).
 """
 
+from datetime import date
+
 import pytest
 
 from .factories import EmployeeFactory
@@ -49,6 +51,37 @@ def test_detail(editor_page, assert_accessible, scheme, ana):
     editor_page.emulate_media(color_scheme=scheme)
     editor_page.goto(ana.get_absolute_url())
     assert_accessible(editor_page)
+
+
+def test_detail_with_contact_details_and_history(editor_page, assert_accessible, scheme, ana):
+    ana.pronouns, ana.work_email, ana.work_phone = "she/her", "ana@example.com", "+34911234567"
+    ana.office, ana.time_zone, ana.start_date = "Tower B, desk 12", "Europe/Madrid", date(2020, 1, 6)
+    ana.save()
+    ana.mobile = "+34612345678"
+    ana.save()
+    editor_page.emulate_media(color_scheme=scheme)
+    editor_page.goto(ana.get_absolute_url())
+    assert editor_page.get_by_role("link", name="+34 612 34 56 78").is_visible()
+    assert editor_page.locator(".history").is_visible()
+    assert_accessible(editor_page)
+
+
+def test_my_profile_with_errors(reader_page, reader, assert_accessible, scheme, ana):
+    ana.user = reader
+    ana.save()
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/me/")
+    reader_page.get_by_label("Mobile", exact=True).fill("612")
+    reader_page.get_by_role("button", name="Save").click()
+    assert reader_page.locator("#error-summary").is_visible()
+    assert_accessible(reader_page)
+
+
+def test_my_profile_of_an_unlinked_account(reader_page, assert_accessible, scheme):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/me/")
+    assert "not linked to an employee record" in reader_page.content()
+    assert_accessible(reader_page)
 
 
 def test_form_with_errors(editor_page, assert_accessible, scheme, coffee):

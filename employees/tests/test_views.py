@@ -283,9 +283,9 @@ class TestContactDetails:
 
     def test_detail_links_email_and_phones_and_shows_office_and_pronouns(self, reader_client, ana):
         content = reader_client.get(ana.get_absolute_url()).content.decode()
-        assert '<a href="mailto:ana@example.com">ana@example.com</a>' in content
-        assert '<a href="tel:+34911234567">+34 911 23 45 67</a>' in content
-        assert '<a href="tel:+34612345678">+34 612 34 56 78</a>' in content
+        assert '<a class="contact-link" href="mailto:ana@example.com">ana@example.com</a>' in content
+        assert '<a class="contact-link" href="tel:+34911234567">+34 911 23 45 67</a>' in content
+        assert '<a class="contact-link" href="tel:+34612345678">+34 612 34 56 78</a>' in content
         assert "Tower B, desk 12" in content
         assert re.search(r'<span dir="auto">Ana García</span> <small[^>]*>\(she/her\)</small></h1>', content)
 
