@@ -2,6 +2,7 @@
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import routers, serializers, viewsets
+from rest_framework.schemas.inspectors import DefaultSchema
 
 from .filters import EmployeeFilter
 from .models import Badge, Employee
@@ -40,6 +41,15 @@ class EmployeeSerializer(serializers.ModelSerializer):
         return [badge.name for badge in employee.badges.all()]
 
 
+class SchemaOfInstances(DefaultSchema):
+    """DRF's DEFAULT_SCHEMA_CLASS (drf-spectacular's), looked up when a view instance asks for it, as the
+    schema generator does, and not when the router lists a view class's attributes at start-up: the schema
+    classes import django.test and more, about 8 MB per worker that only /api/schema/ needs."""
+
+    def __get__(self, instance, owner):
+        return self if instance is None else super().__get__(instance, owner)
+
+
 class EmployeeViewSet(viewsets.ModelViewSet):
     """Employees. The list takes the list page's parameters: `q`, `location`, `badge` (a slug), `sort`."""
 
@@ -47,6 +57,7 @@ class EmployeeViewSet(viewsets.ModelViewSet):
     serializer_class = EmployeeSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = EmployeeFilter
+    schema = SchemaOfInstances()
 
 
 class BadgeViewSet(viewsets.ModelViewSet):
@@ -56,6 +67,7 @@ class BadgeViewSet(viewsets.ModelViewSet):
     serializer_class = BadgeSerializer
     lookup_field = "slug"
     pagination_class = None
+    schema = SchemaOfInstances()
 
 
 # No ".json" suffix URLs: the format comes from the Accept header (or ?format=), one URL per resource.
