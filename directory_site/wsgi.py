@@ -1,9 +1,14 @@
 """WSGI entry point, used by gunicorn (see gunicorn.conf.py)."""
 
 import os
+from importlib import import_module
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "directory_site.settings")
 
 application = get_wsgi_application()
+# The URLconf and the views too, which Django would import on each worker's first request: gunicorn loads this
+# module once before it forks the workers (preload_app), so they share that memory and answer at once.
+import_module(settings.ROOT_URLCONF)
