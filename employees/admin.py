@@ -4,12 +4,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import VersionedEmployeeForm
 from .models import Badge, Employee
 from .resources import EmployeeResource
+from .spreadsheets import IMPORT_FORMATS
 
 
 @admin.register(Badge)
@@ -28,7 +28,7 @@ class EmployeeAdmin(ImportMixin, SimpleHistoryAdmin):
     # The directory's form: it refuses a save over someone else's newer version, here as on the site.
     form = VersionedEmployeeForm
     resource_classes = [EmployeeResource]
-    import_formats = [CSV, XLSX]
+    import_formats = IMPORT_FORMATS
     list_display = ["full_name", "job_title", "location", "badge_names"]
     list_filter = ["location", "badges"]
     search_fields = ["full_name", "job_title", "location", "badges__name"]

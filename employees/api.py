@@ -3,6 +3,7 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import routers, serializers, viewsets
+from rest_framework.schemas.inspectors import DefaultSchema
 
 from .filters import EmployeeFilter
 from .models import Badge, Employee, normalize_email
@@ -91,6 +92,15 @@ class EmployeeSerializer(serializers.ModelSerializer):
         return mobile or ""
 
 
+class SchemaOfInstances(DefaultSchema):
+    """DRF's DEFAULT_SCHEMA_CLASS (drf-spectacular's), looked up when a view instance asks for it, as the
+    schema generator does, and not when the router lists a view class's attributes at start-up: the schema
+    classes import django.test and more, about 8 MB per worker that only /api/schema/ needs."""
+
+    def __get__(self, instance, owner):
+        return self if instance is None else super().__get__(instance, owner)
+
+
 class EmployeeViewSet(viewsets.ModelViewSet):
     """Employees. The list takes the list page's parameters: `q`, `location`, `badge` (a slug), `sort`."""
 
@@ -98,6 +108,7 @@ class EmployeeViewSet(viewsets.ModelViewSet):
     serializer_class = EmployeeSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = EmployeeFilter
+    schema = SchemaOfInstances()
 
     def get_queryset(self):
         return super().get_queryset().with_private_fields(self.request.user)
@@ -122,6 +133,7 @@ class BadgeViewSet(viewsets.ModelViewSet):
     serializer_class = BadgeSerializer
     lookup_field = "slug"
     pagination_class = None
+    schema = SchemaOfInstances()
 
 
 # No ".json" suffix URLs: the format comes from the Accept header (or ?format=), one URL per resource.
