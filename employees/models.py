@@ -677,7 +677,7 @@ class Employee(models.Model):
         return line
 
     def direct_reports(self):
-        return self.reports.only("id", "full_name", "job_title", "photo_thumbnail")
+        return self.reports.only("id", "full_name", "job_title", "photo_thumbnail", "manager")
 
     def recent_changes(self, limit=20):
         """The last ``limit`` history records, newest first, with ``changes``: (label, old, new) triples."""

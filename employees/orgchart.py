@@ -8,6 +8,7 @@ import uuid
 
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
 # Levels shown expanded; deeper ones start collapsed (printing expands them all).
@@ -39,7 +40,7 @@ def nested_list(nodes, children, render_node, summary=direct_reports, css_class=
         while stack:
             entry = stack.pop()
             if entry is None:
-                parts.append(format_html("</ul></details></li>"))
+                parts.append(SafeString("</ul></details></li>"))
                 continue
             node, depth = entry
             below = [child for child in children.get(node, ()) if child not in seen]
@@ -57,7 +58,7 @@ def nested_list(nodes, children, render_node, summary=direct_reports, css_class=
             )
             stack.append(None)
             stack.extend((child, depth + 1) for child in reversed(below))
-    parts.append(format_html("</ul>"))
+    parts.append(SafeString("</ul>"))
     return format_html_join("", "{}", ((part,) for part in parts))
 
 
