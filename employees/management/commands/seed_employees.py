@@ -1,4 +1,7 @@
+import bisect
 import datetime
+import functools
+import itertools
 import random
 import time
 import unicodedata
@@ -213,6 +216,7 @@ def phone_prefixes():
     return prefixes
 
 
+@functools.cache
 def ascii_word(text):
     return "".join(c for c in unicodedata.normalize("NFKD", text) if c.isascii() and c.isalpha()).lower()
 
@@ -282,8 +286,10 @@ class Command(BaseCommand):
                     cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (table names from the models)
 
     def drop_secondary_indexes(self):
-        """Drop the indexes of the employee tables that back no constraint, and the foreign keys and unique
-        constraints of the badge and skill links; return the statements that recreate them, indexes first."""
+        """Drop the indexes of the employee tables that back no constraint, the employee table's foreign keys
+        (checked row by row otherwise), and the foreign keys and unique constraints of the badge and skill
+        links;
+        return the statements that recreate them, indexes first."""
         links = [through._meta.db_table for through in link_tables()]
         with connection.cursor() as cursor:
             cursor.execute(
@@ -296,8 +302,9 @@ class Command(BaseCommand):
                 cursor.execute(f"DROP INDEX {name}")
             cursor.execute(
                 "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')",
-                [links],
+                " WHERE (conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u'))"
+                " OR (conrelid = %s::regclass AND contype = 'f')",
+                [links, Employee._meta.db_table],
             )
             constraints = cursor.fetchall()
             for table, name, _ in constraints:
@@ -412,34 +419,45 @@ class Company:
         self.badges = list(Badge.objects.values_list("pk", "name"))
         self.run = rng.getrandbits(60)
         self.tag = f"{self.run & 0xFFFFFFF:07x}"
+        # The run in the high bits, with the bits of a version 4 UUID set: the rest is department and member.
+        self.high = uuid.UUID(int=self.run << 64, version=4).int
         self.index = {department.pk: number for number, (department, _, _) in enumerate(departments)}
         self.spans = [rng.randint(5, 10) for _ in departments]
         self.members = [0] * len(departments)
-        self.weights = [weight for _, weight, _ in departments]
+        self.cumulative_weights = list(itertools.accumulate(weight for _, weight, _ in departments))
         self.phones = phone_prefixes()
         self.today = datetime.date.today()
 
     def employee_id(self, department, member):
-        high = self.run << 64
-        return uuid.UUID(int=high | (department << 32) | member, version=4)
+        return uuid.UUID(int=self.high | (department << 32) | member)
+
+    def pick(self, items):
+        """``rng.choice``, a few times faster: this runs ten times per employee."""
+        return items[int(self.rng.random() * len(items))]
+
+    def pick_some(self, items, counts):
+        """Some of ``items``, each at most once, in their order."""
+        indexes = {int(self.rng.random() * len(items)) for _ in range(self.pick(counts))}
+        return [items[i] for i in sorted(indexes)]
 
     def employee(self, number):
         rng = self.rng
         if number < len(self.departments):
             department = number  # the first people head the departments, parents first
         else:
-            department = rng.choices(range(len(self.departments)), self.weights)[0]
+            total = self.cumulative_weights[-1]
+            department = bisect.bisect_right(self.cumulative_weights, rng.random() * total)
         member = self.members[department]
         self.members[department] += 1
         head, _, roles = self.departments[department]
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        first, last = self.pick(FIRST_NAMES), self.pick(LAST_NAMES)
         full_name = f"{first} {last}"
         if rng.random() < 0.15:
-            full_name += f" {rng.choice(LAST_NAMES)}"
+            full_name += f" {self.pick(LAST_NAMES)}"
         if member > 0:
             manager = self.employee_id(department, (member - 1) // self.spans[department])
-            job_title = rng.choice(SENIORITIES[:-1]) + (
-                rng.choice(roles) if rng.random() < 0.8 else rng.choice(ROLES)
+            job_title = self.pick(SENIORITIES[:-1]) + (
+                self.pick(roles) if rng.random() < 0.8 else self.pick(ROLES)
             )
         elif head.parent_id is not None:
             manager = self.employee_id(self.index[head.parent_id], 0)
@@ -453,17 +471,13 @@ class Company:
         location = (
             LOCATIONS[min(int(rng.paretovariate(1.2)) - 1, len(LOCATIONS) - 1)]
             if rng.random() < 0.5
-            else (rng.choice(LOCATIONS))
+            else (self.pick(LOCATIONS))
         )
         region, time_zone = PLACES[location]
         mobile_prefix, landline_prefix = self.phones[region]
         # In catalogue order, as Employee.build_search_text lists them.
-        badges = [
-            self.badges[i] for i in sorted(rng.sample(range(len(self.badges)), k=rng.choice(BADGE_COUNTS)))
-        ]
-        skills = [
-            self.skills[i] for i in sorted(rng.sample(range(len(self.skills)), k=rng.choice(SKILL_COUNTS)))
-        ]
+        badges = self.pick_some(self.badges, BADGE_COUNTS)
+        skills = self.pick_some(self.skills, SKILL_COUNTS)
         search_text = " ".join(
             [
                 full_name,
@@ -483,14 +497,14 @@ class Company:
             "department_id": head.pk,
             "manager_id": manager,
             "work_email": f"{ascii_word(first)}.{ascii_word(last)}.{self.tag}{number}@example.com",
-            "work_phone": f"{landline_prefix}{rng.randrange(10_000):04}",
-            "mobile": f"{mobile_prefix}{rng.randrange(10_000):04}" if rng.random() < 0.8 else "",
-            "mobile_visibility": rng.choice(VISIBILITIES),
-            "office": f"{location}, floor {rng.randint(1, 12)}, desk {rng.randint(1, 150)}",
+            "work_phone": f"{landline_prefix}{int(rng.random() * 10_000):04}",
+            "mobile": f"{mobile_prefix}{int(rng.random() * 10_000):04}" if rng.random() < 0.8 else "",
+            "mobile_visibility": self.pick(VISIBILITIES),
+            "office": f"{location}, floor {1 + int(rng.random() * 12)}, desk {1 + int(rng.random() * 150)}",
             "time_zone": time_zone,
-            "pronouns": rng.choice(PRONOUNS) if rng.random() < 0.3 else "",
-            "start_date": self.today - datetime.timedelta(days=rng.randrange(15 * 365)),
-            "start_date_visibility": rng.choice(VISIBILITIES),
+            "pronouns": self.pick(PRONOUNS) if rng.random() < 0.3 else "",
+            "start_date": self.today - datetime.timedelta(days=int(rng.random() * 15 * 365)),
+            "start_date_visibility": self.pick(VISIBILITIES),
             "badges": [pk for pk, _ in badges],
             "skills": [pk for pk, _ in skills],
         }
