@@ -120,12 +120,13 @@ class OrgChartView(LoginRequiredMixin, TemplateView):
         department = next((department for department in departments if department.slug == slug), None)
         if slug and department is None:
             raise Http404
+        truncated = False
         if department:
             rows = list(Employee.objects.filter(department=department).org_chart())
         else:
             rows = Employee.objects.top_of_company(self.company_levels, self.company_limit + 1)
-        truncated = len(rows) > self.company_limit
-        rows = rows[: self.company_limit]
+            truncated = len(rows) > self.company_limit
+            rows = rows[: self.company_limit]
         return super().get_context_data(
             departments=departments,
             department=department,

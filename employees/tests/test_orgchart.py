@@ -57,10 +57,13 @@ class TestOrgChart:
         from employees.views import OrgChartView
 
         monkeypatch.setattr(OrgChartView, "company_limit", 3)
-        EmployeeFactory.create_batch(5)
+        department = DepartmentFactory(slug="big")
+        EmployeeFactory.create_batch(5, department=department)
         response = reader_client.get(ORG_CHART)
         assert response.context["people"] == 3
         assert "Only the first 3 people are shown." in response.content.decode()
+        # A department is shown whole.
+        assert reader_client.get(ORG_CHART, {"department": "big"}).context["people"] == 5
 
     @pytest.mark.parametrize("size", [5, 200])
     def test_queries_do_not_grow_with_the_tree(
