@@ -1,12 +1,13 @@
 """The REST API under /api/v1/: the list page's search, filters and sort order, and the UI's permissions."""
 
+from django.core.exceptions import ValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import routers, serializers, viewsets
 from rest_framework.schemas.inspectors import DefaultSchema
 
 from .filters import EmployeeFilter
-from .models import Badge, Employee, normalize_email
+from .models import Badge, Department, Employee, Skill, normalize_email
 
 
 class BadgeSerializer(serializers.ModelSerializer):
@@ -29,6 +30,11 @@ class PrivatePhoneNumberField(PrivateFieldMixin, PhoneNumberField):
 
 class PrivateDateField(PrivateFieldMixin, serializers.DateField):
     pass
+
+
+class SkillNamesField(serializers.ListField):
+    def to_representation(self, skills):
+        return [skill.name for skill in skills.all()]
 
 
 class EmployeeSerializer(serializers.ModelSerializer):
@@ -54,6 +60,27 @@ class EmployeeSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Null when `start_date_visibility` hides it from you, or unknown.",
     )
+    department = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Department.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The department's slug, for example engineering; null for none.",
+    )
+    department_name = serializers.SerializerMethodField(help_text="The department's name.")
+    manager = serializers.PrimaryKeyRelatedField(
+        queryset=Employee.objects.all(),
+        required=False,
+        allow_null=True,
+        style={"base_template": "input.html"},  # never a <select> of every employee in the browsable API
+        help_text="The id of the employee this one reports to; null for nobody.",
+    )
+    skills = SkillNamesField(
+        child=serializers.CharField(max_length=Skill._meta.get_field("name").max_length),
+        required=False,
+        max_length=30,
+        help_text="Skill names. Existing skills are matched without regard to case; new ones are created.",
+    )
 
     class Meta:
         model = Employee
@@ -73,6 +100,10 @@ class EmployeeSerializer(serializers.ModelSerializer):
             "pronouns",
             "start_date",
             "start_date_visibility",
+            "department",
+            "department_name",
+            "manager",
+            "skills",
             "created_at",
             "updated_at",
         ]
@@ -91,6 +122,35 @@ class EmployeeSerializer(serializers.ModelSerializer):
         # Null reads as "hidden" but writes as "none": the column holds an empty string then.
         return mobile or ""
 
+    def get_department_name(self, employee) -> str | None:
+        return employee.department.name if employee.department else None
+
+    def validate_skills(self, names):
+        unique = {}
+        for name in names:
+            name = " ".join(name.split())
+            unique.setdefault(name.lower(), name)
+        return Skill.objects.for_names(list(unique.values()))
+
+    def validate(self, attrs):
+        manager = attrs.get("manager")
+        if self.instance is not None and manager is not None:
+            try:
+                self.instance.check_manager(manager.pk)
+            except ValidationError as error:
+                raise serializers.ValidationError(error.message_dict) from error
+        return attrs
+
+    def create(self, validated_data):
+        if "skills" in validated_data:
+            validated_data["skills"] = Skill.objects.save_new(validated_data["skills"])
+        return super().create(validated_data)
+
+    def update(self, instance, validated_data):
+        if "skills" in validated_data:
+            validated_data["skills"] = Skill.objects.save_new(validated_data["skills"])
+        return super().update(instance, validated_data)
+
 
 class SchemaOfInstances(DefaultSchema):
     """DRF's DEFAULT_SCHEMA_CLASS (drf-spectacular's), looked up when a view instance asks for it, as the
@@ -102,9 +162,10 @@ class SchemaOfInstances(DefaultSchema):
 
 
 class EmployeeViewSet(viewsets.ModelViewSet):
-    """Employees. The list takes the list page's parameters: `q`, `location`, `badge` (a slug), `sort`."""
+    """Employees. The list takes the list page's parameters: `q`, `location`, `sort`, and the slugs `badge`,
+    `department` and `skill`."""
 
-    queryset = Employee.objects.with_badges()
+    queryset = Employee.objects.with_badges().select_related("department").prefetch_related("skills")
     serializer_class = EmployeeSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = EmployeeFilter

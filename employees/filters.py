@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Value
+from django.db.models import CharField, Count, F, Value
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +13,15 @@ from .signals import facets_generation
 
 # Facets the list page counts, by filter name: the column each counts and the filter it must ignore, so that
 # the other locations stay selectable once one is chosen.
-FACET_FIELDS = {"location": "location", "title": "job_title", "badge": "badges__slug"}
+FACET_FIELDS = {
+    "location": "location",
+    "title": "job_title",
+    "badge": "badges__slug",
+    "department": "department__slug",
+    "skill": "skills__slug",
+}
+# Facets counted by slug and listed with the name read in the same query: (slug, name, count) by name.
+NAMED_FACETS = {"department": "department__name", "skill": "skills__name"}
 
 
 class EmployeeOrderingFilter(django_filters.OrderingFilter):
@@ -50,7 +58,7 @@ class EmployeeFilter(django_filters.FilterSet):
             attrs={
                 "type": "search",
                 "class": "form-control",
-                "placeholder": _("Name, title, location or badge"),
+                "placeholder": _("Name, title, department, skill or badge"),
             }
         ),
     )
@@ -59,6 +67,10 @@ class EmployeeFilter(django_filters.FilterSet):
     badge = django_filters.ChoiceFilter(
         label=_("Badge"), field_name="badges__slug", choices=badge_choices, empty_label=_("All badges")
     )
+    department = django_filters.CharFilter(
+        label=_("Department"), field_name="department__slug", max_length=100
+    )
+    skill = django_filters.CharFilter(label=_("Skill"), field_name="skills__slug", max_length=60)
     sort = EmployeeOrderingFilter(
         label=_("Sort by"),
         fields=(("full_name", "name"), ("job_title", "title"), ("location", "location")),
@@ -67,7 +79,7 @@ class EmployeeFilter(django_filters.FilterSet):
 
     class Meta:
         model = Employee
-        fields = ["q", "location", "title", "badge"]
+        fields = ["q", "location", "title", "badge", "department", "skill"]
 
     def search(self, queryset, name, value):
         return queryset.search(value)
@@ -92,7 +104,7 @@ class EmployeeFilter(django_filters.FilterSet):
         One SQL query for all, cached until an employee or a badge changes or FACETS_CACHE_SECONDS pass.
         """
         if self.is_bound and not self.is_valid():
-            return {"total": 0, "location": [], "title": [], "badge": {}}
+            return self.empty_facets()
         return cache.get_or_set(f"employees:facets:{self.facets_key}", self.count_facets, self.facets_timeout)
 
     @cached_property
@@ -109,30 +121,44 @@ class EmployeeFilter(django_filters.FilterSet):
     def facets_timeout(self):
         return settings.FACETS_CACHE_SECONDS
 
+    @staticmethod
+    def empty_facets():
+        return {"total": 0, "location": [], "title": [], "badge": {}, "department": [], "skill": []}
+
     def count_facets(self):
-        def counts(queryset, facet, column):
+        def counts(queryset, facet, column, label):
             return (
                 queryset.order_by()
-                .annotate(facet=Value(facet), value=column)
-                .values("facet", "value")
+                .annotate(facet=Value(facet), value=column, label=label)
+                .values("facet", "value", "label")
                 .annotate(count=Count("pk"))
             )
 
-        total = counts(self.filtered_without(None), "total", Value(""))
+        no_label = Value("", output_field=CharField())
+        total = counts(self.filtered_without(None), "total", Value(""), no_label)
         per_facet = [
-            counts(self.filtered_without(name).filter(**{f"{column}__isnull": False}), name, F(column))
+            counts(
+                self.filtered_without(name).filter(**{f"{column}__isnull": False}),
+                name,
+                F(column),
+                F(NAMED_FACETS[name]) if name in NAMED_FACETS else no_label,
+            )
             for name, column in FACET_FIELDS.items()
         ]
-        facets = {"total": 0, "location": [], "title": [], "badge": {}}
+        facets = self.empty_facets()
         for row in total.union(*per_facet, all=True):
             if row["facet"] == "total":
                 facets["total"] = row["count"]
             elif row["facet"] == "badge":
                 facets["badge"][row["value"]] = row["count"]
+            elif row["facet"] in NAMED_FACETS:
+                facets[row["facet"]].append((row["value"], row["label"], row["count"]))
             else:
                 facets[row["facet"]].append((row["value"], row["count"]))
         facets["location"].sort()
         facets["title"].sort()
+        for name in NAMED_FACETS:
+            facets[name].sort(key=lambda facet: (facet[1].casefold(), facet[0]))
         return facets
 
     def badge_facets(self):

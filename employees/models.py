@@ -10,6 +10,7 @@ from django.db.models.functions import Length, Lower, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
@@ -67,6 +68,28 @@ class Badge(models.Model):
         return (self.slug,)
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def tree(self):
+        """Every department by slug, each with ``subdepartments``, its own ``headcount`` and the
+        ``total_headcount`` of it and every department under it: one query, the tree built in memory."""
+        departments = {
+            department.pk: department
+            for department in self.annotate(headcount=models.Count("employees")).order_by("name")
+        }
+        for department in departments.values():
+            department.subdepartments = []
+            department.parent_department = departments.get(department.parent_id)
+        for department in departments.values():
+            if department.parent_department:
+                department.parent_department.subdepartments.append(department)
+        for department in departments.values():
+            department.total_headcount = sum(node.headcount for node in department.walk())
+        return {department.slug: department for department in departments.values()}
+
+
 class Department(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -80,7 +103,7 @@ class Department(models.Model):
         help_text=_("The department this one is part of; empty for a top-level department."),
     )
 
-    objects = SlugNaturalKeyManager()
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -99,15 +122,97 @@ class Department(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("employees:department", kwargs={"slug": self.slug})
+
     def natural_key(self):
         return (self.slug,)
+
+    def clean(self):
+        """Refuse a parent that is this department or lies under it: the departments would form a loop."""
+        super().clean()
+        if self.parent_id is None or self.pk is None:
+            return
+        departments = {
+            pk: (parent, name) for pk, parent, name in Department.objects.values_list("pk", "parent", "name")
+        }
+        chain, node = [], self.parent_id
+        while node is not None and node not in chain:
+            chain.append(node)
+            if node == self.pk:
+                names = " → ".join(departments[pk][1] if pk != self.pk else self.name for pk in chain)
+                raise ValidationError(
+                    {
+                        "parent": ValidationError(
+                            _("“%(name)s” cannot be part of “%(parent)s”, which is part of it: %(chain)s."),
+                            code="department_cycle",
+                            params={
+                                "name": self.name,
+                                "parent": departments[self.parent_id][1],
+                                "chain": names,
+                            },
+                        )
+                    }
+                )
+            node = departments.get(node, (None, ""))[0]
+
+    def walk(self):
+        """This department and every one under it, parents first (on a ``Department.objects.tree()``)."""
+        seen, stack = set(), [self]
+        while stack:
+            department = stack.pop()
+            if department.pk in seen:
+                continue
+            seen.add(department.pk)
+            yield department
+            stack.extend(reversed(department.subdepartments))
+
+    def ancestors(self):
+        """The departments above this one, the top first (on a tree from ``Department.objects.tree()``)."""
+        chain, node = [], self.parent_department
+        while node is not None and node not in chain and node != self:
+            chain.append(node)
+            node = node.parent_department
+        return chain[::-1]
+
+
+def unique_slug(model, text, fallback):
+    """A slug for ``text`` that no row of ``model`` has yet: "C++" gives "c-plus-plus", a second "C" "c-2"."""
+    text = text.replace("+", " plus ").replace("#", " sharp ")
+    base = slugify(text)[:50] or fallback
+    taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+class SkillQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def for_names(self, names):
+        """The skills called ``names`` (any case), in that order; the missing ones new and not saved yet."""
+        lower_names = [name.lower() for name in names]
+        matches = self.annotate(lower_name=Lower("name")).filter(lower_name__in=lower_names)
+        existing = {skill.name.lower(): skill for skill in matches}
+        return [existing.get(name.lower()) or Skill(name=name) for name in names]
+
+    def save_new(self, skills):
+        """``skills`` with the unsaved ones saved, or replaced by a skill of that name saved meanwhile."""
+        return [
+            self.get_or_create(name__iexact=skill.name, defaults={"name": skill.name})[0]
+            if skill._state.adding
+            else skill
+            for skill in skills
+        ]
 
 
 class Skill(models.Model):
     name = models.CharField(_("name"), max_length=50)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
 
-    objects = SlugNaturalKeyManager()
+    objects = SkillQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -124,6 +229,14 @@ class Skill(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Skill, self.name, "skill")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{reverse('employees:list')}?skill={self.slug}"
 
     def natural_key(self):
         return (self.slug,)
@@ -171,6 +284,9 @@ def valid_choice(field, choices):
     )
 
 
+OWN_MANAGER = _("An employee cannot be their own manager.")
+# No real company is this deep; a reporting line that seems longer loops, and is cut here.
+MAX_REPORTING_DEPTH = 1000
 SEARCH_MIN_LENGTH = 2
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 8
@@ -310,6 +426,47 @@ class EmployeeQuerySet(models.QuerySet):
             models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
         )
 
+    def managers_from(self, employee_id):
+        """The employee ``employee_id``, their manager, their manager's manager… to the top, in that order.
+
+        One recursive query (SQLite and PostgreSQL), stopped after MAX_REPORTING_DEPTH levels so that a loop
+        in the data cannot make it run forever. Only the columns a reporting line shows are read.
+        """
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        sql = f"""
+            WITH RECURSIVE line (id, depth) AS (
+                SELECT id, 0 FROM {table} WHERE id = %s
+                UNION ALL
+                SELECT employee.manager_id, line.depth + 1
+                FROM {table} employee JOIN line ON employee.id = line.id
+                WHERE employee.manager_id IS NOT NULL AND line.depth < %s
+            )
+            SELECT employee.id, employee.full_name, employee.job_title, employee.manager_id,
+                   employee.photo_thumbnail
+            FROM {table} employee JOIN line ON employee.id = line.id ORDER BY line.depth
+        """  # noqa: S608 (the table name comes from the model)
+        employee_id = self.model._meta.pk.get_db_prep_value(employee_id, connection)
+        return self.model.objects.raw(sql, [employee_id, MAX_REPORTING_DEPTH])
+
+    def top_of_company(self, levels, limit):
+        """The people with no manager and those up to ``levels`` below them, at most ``limit``, as rows for
+        the org chart: one recursive query."""
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        sql = f"""
+            WITH RECURSIVE chart (id, depth) AS (
+                SELECT id, 0 FROM {table} WHERE manager_id IS NULL
+                UNION ALL
+                SELECT employee.id, chart.depth + 1
+                FROM {table} employee JOIN chart ON employee.manager_id = chart.id
+                WHERE chart.depth < %s
+            )
+            SELECT employee.id, employee.full_name, employee.job_title, employee.manager_id
+            FROM {table} employee JOIN chart ON employee.id = chart.id LIMIT %s
+        """  # noqa: S608 (the table name comes from the model)
+        people = self.model.objects.raw(sql, [levels - 1, limit])
+        rows = [(person.pk, person.full_name, person.job_title, person.manager_id) for person in people]
+        return sorted(rows, key=lambda row: (row[1], str(row[0])))
+
     def with_badges(self):
         """Prefetch badges in one extra query, whatever the number of employees."""
         return self.prefetch_related("badges")
@@ -377,9 +534,18 @@ class EmployeeQuerySet(models.QuerySet):
     def headcount_by_location(self):
         return self.order_by("location").values("location").annotate(headcount=models.Count("id"))
 
+    def org_chart(self):
+        """(id, full name, job title, manager id) of these employees, by name: what the org chart shows."""
+        return self.order_by("full_name", "id").values_list("id", "full_name", "job_title", "manager_id")
+
     def refresh_search_text(self):
-        """Recompute the search text of these employees, after their badges or a badge's name changed."""
-        employees = list(self.only("id", "full_name", "job_title", "location").with_badges())
+        """Recompute the search text of these employees, after their badges, skills or department, or the name
+        of a badge, skill or department, changed."""
+        employees = list(
+            self.only("id", "full_name", "job_title", "location", "department__name")
+            .select_related("department")
+            .prefetch_related("badges", "skills")
+        )
         for employee in employees:
             employee.search_text = employee.build_search_text()
         self.model.objects.bulk_update(employees, ["search_text"], batch_size=1000)
@@ -526,10 +692,63 @@ class Employee(models.Model):
         """One of eight avatar colours, always the same for one employee."""
         return self.pk.int % 8 if self.pk else 0
 
-    def build_search_text(self, badge_names=None):
+    def build_search_text(self, badge_names=None, skill_names=None):
+        """Name, title, location, department, badges and skills: what the search looks in. Never contact
+        details: some of them are private."""
+        saved = not self._state.adding
         if badge_names is None:
-            badge_names = [badge.name for badge in self.badges.all()] if not self._state.adding else []
-        return " ".join([self.full_name, self.job_title, self.location, *badge_names])
+            badge_names = [badge.name for badge in self.badges.all()] if saved else []
+        if skill_names is None:
+            skill_names = [skill.name for skill in self.skills.all()] if saved else []
+        department = [self.department.name] if self.department_id else []
+        return " ".join(
+            [self.full_name, self.job_title, self.location, *department, *badge_names, *skill_names]
+        )
+
+    def clean(self):
+        super().clean()
+        if self.manager_id is not None:
+            self.check_manager(self.manager_id)
+
+    def check_manager(self, manager_id):
+        """Raise ValidationError if reporting to ``manager_id`` would close a loop in the reporting lines.
+
+        The proposed manager's whole reporting line is read with one recursive query, however long it is.
+        """
+        if self._state.adding or manager_id is None:
+            return
+        if manager_id == self.pk:
+            raise ValidationError({"manager": ValidationError(OWN_MANAGER, code="own_manager")})
+        line = []
+        for manager in Employee.objects.managers_from(manager_id):
+            line.append(manager.full_name)
+            if manager.pk == self.pk:
+                raise ValidationError(
+                    {
+                        "manager": ValidationError(
+                            _(
+                                "%(name)s cannot report to %(manager)s, who already reports to %(name)s: "
+                                "%(line)s."
+                            ),
+                            code="manager_cycle",
+                            params={"name": self.full_name, "manager": line[0], "line": " → ".join(line)},
+                        )
+                    }
+                )
+
+    def reporting_line(self):
+        """The managers above this employee, the nearest first, up to the top: one recursive query."""
+        if self.manager_id is None:
+            return []
+        line = []
+        for manager in Employee.objects.managers_from(self.manager_id):
+            if manager.pk == self.pk or manager in line:
+                break  # a loop saved before the check existed: show each person once
+            line.append(manager)
+        return line
+
+    def direct_reports(self):
+        return self.reports.only("id", "full_name", "job_title", "photo_thumbnail", "manager")
 
     def recent_changes(self, limit=20):
         """The last ``limit`` history records, newest first, with ``changes``: (label, old, new) triples."""

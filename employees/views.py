@@ -3,21 +3,21 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
-from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView, View
+from django.views.generic import CreateView, DeleteView, DetailView, ListView, TemplateView, UpdateView, View
 from django.views.static import serve
 from django_filters.views import FilterView
 
-from . import exports
+from . import exports, orgchart
 from .filters import EmployeeFilter
 from .forms import EmployeeForm, MyProfileForm
-from .models import Badge, Employee
+from .models import Badge, Department, Employee
 from .pagination import EmployeePaginator
 
 
@@ -34,10 +34,17 @@ class EmployeeListView(LoginRequiredMixin, FilterView):
 
 class EmployeeDetailView(LoginRequiredMixin, DetailView):
     def get_queryset(self):
-        return Employee.objects.with_badges().with_private_fields(self.request.user)
+        return (
+            Employee.objects.with_badges()
+            .select_related("department")
+            .prefetch_related("skills")
+            .with_private_fields(self.request.user)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["reporting_line"] = self.object.reporting_line()
+        context["direct_reports"] = self.object.direct_reports()
         if self.request.user.has_perm("employees.change_employee"):
             context["changes"] = self.object.recent_changes()
         return context
@@ -101,6 +108,62 @@ class EmployeeDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVie
 
     def get_success_message(self, cleaned_data):
         return self.success_message % {"full_name": self.object.full_name}
+
+
+class DepartmentListView(LoginRequiredMixin, TemplateView):
+    template_name = "employees/department_list.html"
+
+    def get_context_data(self, **kwargs):
+        departments = Department.objects.tree().values()
+        return super().get_context_data(tree=orgchart.department_tree(list(departments)), **kwargs)
+
+
+class DepartmentDetailView(LoginRequiredMixin, ListView):
+    """A department's people, a page at a time, and the departments under it with their headcounts."""
+
+    paginate_by = 25
+    context_object_name = "employees"
+    template_name = "employees/department_detail.html"
+
+    def get_queryset(self):
+        self.department = Department.objects.tree().get(self.kwargs["slug"])
+        if self.department is None:
+            raise Http404
+        return Employee.objects.filter(department=self.department).for_list()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(department=self.department, **kwargs)
+
+
+class OrgChartView(LoginRequiredMixin, TemplateView):
+    """Who reports to whom, in one department or at the top of the company."""
+
+    template_name = "employees/org_chart.html"
+    # The whole company may be a million people: its chart shows the top levels; a department shows everyone.
+    company_levels = 3
+    company_limit = 500
+
+    def get_context_data(self, **kwargs):
+        departments = list(Department.objects.only("slug", "name"))
+        slug = self.request.GET.get("department", "")
+        department = next((department for department in departments if department.slug == slug), None)
+        if slug and department is None:
+            raise Http404
+        truncated = False
+        if department:
+            rows = list(Employee.objects.filter(department=department).org_chart())
+        else:
+            rows = Employee.objects.top_of_company(self.company_levels, self.company_limit + 1)
+            truncated = len(rows) > self.company_limit
+            rows = rows[: self.company_limit]
+        return super().get_context_data(
+            departments=departments,
+            department=department,
+            chart=orgchart.org_chart(rows),
+            people=len(rows),
+            truncated=truncated,
+            **kwargs,
+        )
 
 
 class HeadcountView(LoginRequiredMixin, TemplateView):

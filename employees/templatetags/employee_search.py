@@ -53,3 +53,13 @@ def facet_options(counts, selected):
         '<option value="{}"{}>{} ({})</option>',
         ((value, " selected" if value == selected else "", value, count) for value, count in counts),
     )
+
+
+@register.filter
+def named_facet_options(counts, selected):
+    """``<option>`` elements for (slug, name, count) triples, the selected slug marked."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{} ({})</option>',
+        ((slug, " selected" if slug == selected else "", name, count) for slug, name, count in counts),
+    )

@@ -15,9 +15,9 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils.regex_helper import normalize
 
-from employees.models import Badge, Employee
+from employees.models import Badge, Department, Employee, Skill
 
-from .factories import EditorFactory, EmployeeFactory
+from .factories import DepartmentFactory, EditorFactory, EmployeeFactory
 from .test_privacy import plant_private_values, private_values_in
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +132,8 @@ def test_the_walk_finds_the_known_patterns():
 
 @pytest.fixture
 def employee(coffee):
-    return EmployeeFactory(badges=[coffee])
+    # The slug of SAMPLE_ARGUMENTS names a department too, so that the department page can be read.
+    return EmployeeFactory(badges=[coffee], department=DepartmentFactory(slug=coffee.slug, name="Coffee"))
 
 
 @pytest.fixture
@@ -159,6 +160,9 @@ def database_state():
         list(Employee.objects.values_list("id", "full_name", "job_title", "location", "version")),
         list(Employee.badges.through.objects.values_list("employee_id", "badge_id")),
         list(Badge.objects.values_list("id", "slug", "name", "icon")),
+        list(Department.objects.values_list("id", "slug", "name", "parent")),
+        list(Skill.objects.values_list("id", "slug", "name")),
+        list(Employee.skills.through.objects.values_list("employee_id", "skill_id")),
         list(User.objects.values_list("id", "username", "password", "is_staff", "is_superuser", "is_active")),
         list(User.groups.through.objects.values_list("user_id", "group_id")),
         list(User.user_permissions.through.objects.values_list("user_id", "permission_id")),

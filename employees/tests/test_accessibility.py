@@ -123,3 +123,54 @@ def test_list_at_360_pixels(reader_page, assert_accessible, scheme, everyone):
     reader_page.set_viewport_size({"width": 360, "height": 740})
     reader_page.goto("/")
     assert_accessible(reader_page)
+
+
+@pytest.fixture
+def organisation():
+    from .factories import DepartmentFactory
+
+    engineering = DepartmentFactory(name="Engineering", slug="engineering")
+    DepartmentFactory(name="Platform", slug="platform", parent=engineering)
+    head = EmployeeFactory(full_name="Ana García", job_title="Head of Engineering", department=engineering)
+    for n in range(6):
+        lead = EmployeeFactory(full_name=f"Lead {n}", department=engineering, manager=head)
+        EmployeeFactory(full_name=f"Engineer {n}", department=engineering, manager=lead)
+    return engineering
+
+
+def test_org_chart(reader_page, assert_accessible, scheme, organisation):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/org-chart/?department=engineering")
+    assert reader_page.locator(".org-node").count() == 13
+    assert_accessible(reader_page)
+
+
+def test_org_chart_prints_everyone_expanded(reader_page, organisation):
+    reader_page.goto("/org-chart/?department=engineering")
+    reader_page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert reader_page.locator(".org-tree details:not([open])").count() == 0
+    reader_page.emulate_media(media="print")
+    assert not reader_page.locator("nav.navbar").is_visible()
+
+
+def test_department_pages(reader_page, assert_accessible, scheme, organisation):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/departments/")
+    assert_accessible(reader_page)
+    reader_page.goto("/departments/engineering/")
+    assert "Platform" in reader_page.content()
+    assert_accessible(reader_page)
+
+
+def test_manager_suggestions(editor_page, organisation):
+    employee = EmployeeFactory(full_name="New Person")
+    editor_page.goto(f"{employee.get_absolute_url()}edit/")
+    editor_page.fill("#id_manager", "Lead 3")
+    editor_page.locator("#id_manager_options [role=option]").first.wait_for()
+    editor_page.keyboard.press("ArrowDown")
+    editor_page.keyboard.press("Enter")
+    assert editor_page.input_value("#id_manager") == "Lead 3"
+    editor_page.click("main button[type=submit]")
+    editor_page.wait_for_url(f"**{employee.get_absolute_url()}")
+    employee.refresh_from_db()
+    assert employee.manager.full_name == "Lead 3"

@@ -116,7 +116,8 @@ def test_page_out_of_range_is_404(reader_api):
 @pytest.mark.parametrize("count", [3, 30])
 def test_list_queries_do_not_grow_with_employees(reader_api, coffee, count, django_assert_max_num_queries):
     EmployeeFactory.create_batch(count, badges=[coffee])
-    with django_assert_max_num_queries(4):
+    # The token, the count, the page's rows (with their departments), their badges, their skills.
+    with django_assert_max_num_queries(5):
         assert reader_api.get(EMPLOYEES).status_code == 200
 
 
@@ -382,3 +383,64 @@ def test_tokens_are_managed_in_the_admin(admin_client, reader):
     response = admin_client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": reader.pk})
     assert response.status_code == 302
     assert Token.objects.get(user=reader).key
+
+
+def test_department_manager_and_skills_are_read_and_written(editor_api):
+    from .factories import DepartmentFactory, SkillFactory
+
+    DepartmentFactory(name="Platform", slug="platform")
+    SkillFactory(name="Python", slug="python")
+    boss = EmployeeFactory(full_name="Boss")
+    payload = {
+        "full_name": "Ana",
+        "job_title": "Engineer",
+        "location": "Madrid",
+        "department": "platform",
+        "manager": str(boss.pk),
+        "skills": ["python", "Public speaking", "PYTHON"],
+    }
+    response = editor_api.post(EMPLOYEES, payload, format="json")
+    assert response.status_code == 201, response.data
+    data = response.json()
+    assert data["department"] == "platform"
+    assert data["department_name"] == "Platform"
+    assert data["manager"] == str(boss.pk)
+    assert data["skills"] == ["Public speaking", "Python"]
+
+
+def test_a_manager_loop_is_400_with_the_message(editor_api):
+    boss = EmployeeFactory(full_name="Boss")
+    ana = EmployeeFactory(full_name="Ana", manager=boss)
+    response = editor_api.patch(employee_url(boss), {"manager": str(ana.pk)}, format="json")
+    assert response.status_code == 400
+    assert response.data["manager"] == ["Boss cannot report to Ana, who already reports to Boss: Ana → Boss."]
+    boss.refresh_from_db()
+    assert boss.manager is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"department": "nowhere"}, "department"),
+        ({"skills": ["x" * 51]}, "skills"),
+        ({"skills": [""]}, "skills"),
+    ],
+)
+def test_bad_departments_and_skills_are_400(editor_api, changes, field):
+    employee = EmployeeFactory()
+    response = editor_api.patch(employee_url(employee), changes, format="json")
+    assert response.status_code == 400
+    assert field in response.data
+
+
+def test_filters_by_department_and_skill(reader_api):
+    from .factories import DepartmentFactory, SkillFactory
+
+    EmployeeFactory(
+        full_name="Ana", department=DepartmentFactory(slug="platform"), skills=[SkillFactory(slug="go")]
+    )
+    EmployeeFactory(full_name="Ben")
+    assert [
+        e["full_name"] for e in reader_api.get(EMPLOYEES, {"department": "platform"}).data["results"]
+    ] == ["Ana"]
+    assert [e["full_name"] for e in reader_api.get(EMPLOYEES, {"skill": "go"}).data["results"]] == ["Ana"]

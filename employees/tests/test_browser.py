@@ -82,7 +82,7 @@ def test_filter_by_location_and_badge(reader_page, ana, ben, gamer):
 
 def test_list_page_screenshot_with_the_sample_data(reader_page, screenshot):
     """The README's picture of the list: the sample data, as a reader sees it."""
-    call_command("loaddata", "badges", "sample_employees", verbosity=0)
+    call_command("loaddata", "badges", "departments", "skills", "sample_employees", verbosity=0)
     page = reader_page
     page.set_viewport_size({"width": 1200, "height": 900})
     page.goto("/")

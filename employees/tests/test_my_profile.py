@@ -153,13 +153,11 @@ def test_a_photo_is_validated_and_re_encoded_like_on_the_edit_form(pat_client, p
     assert pat.photo_thumbnail.width == 96
 
 
-def test_skills_are_chosen_from_the_catalogue(pat_client, pat):
-    python, sql = (
-        Skill.objects.create(name="Python", slug="python"),
-        Skill.objects.create(name="SQL", slug="sql"),
-    )
-    pat_client.post(MY_PROFILE, own_changes(pat, skills=[python.pk, sql.pk]))
-    assert set(pat.skills.all()) == {python, sql}
+def test_skills_are_typed_as_tags_matching_the_catalogue_without_regard_to_case(pat_client, pat):
+    python = Skill.objects.create(name="Python", slug="python")
+    pat_client.post(MY_PROFILE, own_changes(pat, skills="python, Public speaking"))
+    assert sorted(skill.name for skill in pat.skills.all()) == ["Public speaking", "Python"]
+    assert Skill.objects.filter(name__iexact="python").get() == python
 
 
 def test_anonymous_users_are_sent_to_sign_in(client):

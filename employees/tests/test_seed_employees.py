@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 
-from employees.models import Badge, Employee
+from employees.models import Badge, Department, Employee, Skill
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,30 @@ def test_a_large_load_rebuilds_the_indexes_and_constraints_it_dropped():
     link = Links.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         Links.objects.create(employee_id=link.employee_id, badge_id=link.badge_id)
+
+
+def test_employees_have_departments_a_hierarchy_skills_and_contact_details():
+    seed("--count", "400", "--seed", "9", "--batch-size", "90")
+
+    assert Department.objects.count() >= 30
+    assert Skill.objects.count() >= 150
+    employees = list(Employee.objects.select_related("department").prefetch_related("badges", "skills"))
+    tops = [employee for employee in employees if employee.manager_id is None]
+    assert [employee.job_title for employee in tops] == ["Chief Executive Officer"]
+    spans = (
+        Employee.objects.filter(reports__isnull=False)
+        .annotate(n=Count("reports"))
+        .values_list("n", flat=True)
+    )
+    assert max(spans) <= 40  # the CEO and department heads have heads under them too; teams have 5 to 10
+    for employee in employees[:60]:
+        employee.full_clean(
+            validate_constraints=False
+        )  # valid phones, emails, time zones; no loop of managers
+        line = employee.reporting_line()
+        assert line[-1:] == tops[:1] or employee == tops[0]
+        assert employee.department is not None
+        assert employee.search_text == employee.build_search_text()
+    assert Employee.objects.filter(skills__isnull=False).distinct().count() > 250
+    employee = next(e for e in employees if e.skills.all())
+    assert employee in Employee.objects.search(employee.skills.all()[0].name)
