@@ -1,4 +1,6 @@
 import pytest
+from django.contrib.auth import get_user
+from django.contrib.auth.models import Group
 
 from .factories import UserFactory
 
@@ -27,3 +29,41 @@ def test_inactive_users_have_no_permission(editor):
 def test_superusers_have_every_permission():
     admin = UserFactory(is_superuser=True)
     assert "auth.add_user" in admin.get_all_permissions()
+
+
+def signed_in_user(client):
+    return get_user(client.get("/healthz").wsgi_request)
+
+
+def test_a_signed_in_user_and_permissions_come_from_the_cache(editor_client, django_assert_num_queries):
+    signed_in_user(editor_client).has_perm("employees.add_employee")
+    with django_assert_num_queries(0):
+        user = signed_in_user(editor_client)
+        assert user.username == "editor"
+        assert user.has_perm("employees.add_employee")
+
+
+def test_a_revoked_permission_is_seen_at_once(editor_client, editor):
+    assert signed_in_user(editor_client).has_perm("employees.add_employee")
+    editor.groups.clear()
+    assert not signed_in_user(editor_client).has_perm("employees.add_employee")
+
+
+def test_a_group_losing_a_permission_is_seen_at_once(editor_client):
+    assert signed_in_user(editor_client).has_perm("employees.add_employee")
+    Group.objects.get(name="Editors").permissions.clear()
+    assert not signed_in_user(editor_client).has_perm("employees.add_employee")
+
+
+def test_a_deactivated_user_is_signed_out_at_once(reader_client, reader):
+    assert signed_in_user(reader_client).is_authenticated
+    reader.is_active = False
+    reader.save()
+    assert not signed_in_user(reader_client).is_authenticated
+
+
+def test_a_new_password_signs_out_other_sessions_at_once(reader_client, reader):
+    assert signed_in_user(reader_client).is_authenticated
+    reader.set_password("another long passphrase")
+    reader.save()
+    assert not signed_in_user(reader_client).is_authenticated
