@@ -4,16 +4,17 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Value
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .models import SEARCH_MAX_LENGTH, SEARCH_MIN_LENGTH, Badge, Employee
 from .signals import facets_generation
 
-# Facets the list page counts, by filter name: the column each counts and the filter it must ignore, so that
-# the other locations stay selectable once one is chosen.
-FACET_FIELDS = {"location": "location", "title": "job_title", "badge": "badges__slug"}
+# Filters the list page counts the values of. Each count ignores its own filter, so that the other locations
+# stay selectable once one is chosen.
+FACET_FIELDS = ["location", "title", "badge"]
 
 
 class EmployeeOrderingFilter(django_filters.OrderingFilter):
@@ -77,11 +78,11 @@ class EmployeeFilter(django_filters.FilterSet):
         """The valid filter values, by filter name; none when the page was opened without parameters."""
         return self.form.cleaned_data if self.is_bound else {}
 
-    def filtered_without(self, excluded):
-        """The queryset with every filter applied but ``excluded``."""
+    def filtered_without(self, *excluded):
+        """The queryset with every filter applied but those named in ``excluded``."""
         queryset = self.queryset.all()
         for name, value in self.applied.items():
-            if name not in {excluded, "sort"}:
+            if name not in {*excluded, "sort"}:
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
@@ -110,30 +111,79 @@ class EmployeeFilter(django_filters.FilterSet):
         return settings.FACETS_CACHE_SECONDS
 
     def count_facets(self):
+        """The total and the counts per location, job title and badge: one SQL query."""
+        rows = self.count_search_facets() if self.applied.get("q") else self.count_directory_facets()
+        facets = {"total": 0, "location": [], "title": [], "badge": {}}
+        for facet, value, count in rows:
+            if facet == "total":
+                facets["total"] = count
+            elif facet == "badge":
+                facets["badge"][value] = count
+            else:
+                facets[facet].append((value, count))
+        facets["location"].sort()
+        facets["title"].sort()
+        return facets
+
+    def count_directory_facets(self):
+        """Without a search: each count reads the table through its own index."""
+
         def counts(queryset, facet, column):
             return (
                 queryset.order_by()
                 .annotate(facet=Value(facet), value=column)
-                .values("facet", "value")
+                .values_list("facet", "value")
                 .annotate(count=Count("pk"))
             )
 
-        total = counts(self.filtered_without(None), "total", Value(""))
+        total = counts(self.filtered_without(), "total", Value(""))
+        columns = {"location": "location", "title": "job_title", "badge": "badges__slug"}
         per_facet = [
             counts(self.filtered_without(name).filter(**{f"{column}__isnull": False}), name, F(column))
-            for name, column in FACET_FIELDS.items()
+            for name, column in columns.items()
         ]
-        facets = {"total": 0, "location": [], "title": [], "badge": {}}
-        for row in total.union(*per_facet, all=True):
-            if row["facet"] == "total":
-                facets["total"] = row["count"]
-            elif row["facet"] == "badge":
-                facets["badge"][row["value"]] = row["count"]
-            else:
-                facets[row["facet"]].append((row["value"], row["count"]))
-        facets["location"].sort()
-        facets["title"].sort()
-        return facets
+        return total.union(*per_facet, all=True)
+
+    def count_search_facets(self):
+        """With a search: the matches are found once, not once per count.
+
+        They are read into a materialized CTE with a flag per facet filter, and each count reads that set; the
+        badge count joins it to the badge links.
+        """
+        Link = Employee.badges.through
+        applied = self.applied
+        flags = {
+            "in_location": Q(location=applied["location"]) if applied.get("location") else Value(True),
+            "with_title": Q(job_title=applied["title"]) if applied.get("title") else Value(True),
+            "with_badge": Exists(Link.objects.filter(employee=OuterRef("pk"), badge__slug=applied["badge"]))
+            if applied.get("badge")
+            else Value(True),
+        }
+        matches = (
+            self.filtered_without(*FACET_FIELDS)
+            .order_by()
+            .annotate(**{name: ExpressionWrapper(flag, BooleanField()) for name, flag in flags.items()})
+            .values("id", "location", "job_title", *flags)
+        )
+        sql, params = matches.query.sql_with_params()
+        links, badges = Link._meta.db_table, Badge._meta.db_table
+        query = f"""
+            WITH matches AS MATERIALIZED ({sql})
+            SELECT 'total', '', COUNT(*) FROM matches WHERE in_location AND with_title AND with_badge
+            UNION ALL
+            SELECT 'location', location, COUNT(*) FROM matches
+            WHERE with_title AND with_badge GROUP BY location
+            UNION ALL
+            SELECT 'title', job_title, COUNT(*) FROM matches
+            WHERE in_location AND with_badge GROUP BY job_title
+            UNION ALL
+            SELECT 'badge', badge.slug, COUNT(*) FROM matches
+            JOIN {links} link ON link.employee_id = matches.id JOIN {badges} badge ON badge.id = link.badge_id
+            WHERE in_location AND with_title GROUP BY badge.slug
+        """  # noqa: S608 (table names from the models, values as parameters)
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall()
 
     def badge_facets(self):
         """Every badge, as (slug, name, employees found with it), in the catalogue's order."""
