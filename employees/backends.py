@@ -9,8 +9,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 AUTH_GENERATION_KEY = "auth:generation"
-# How long an unused signed-in user stays cached. Any change to users, groups or permissions makes every
-# entry stale at once, so this only bounds how long unused entries stay.
+# How long an unused signed-in user stays cached. A change to the user forgets their entry, and any change to
+# groups or permissions makes every entry stale at once, so this only bounds how long unused entries stay.
 USER_CACHE_SECONDS = 300
 
 
@@ -31,11 +31,12 @@ class ModelBackend(backends.ModelBackend):
 
     Every page needs the user and asks for the permissions (the navigation shows "Add employee" only to
     editors): from the cache, a page costs no query for either. A user read from the database has their own
-    and group permissions read in one query instead of two, and is cached with them.
+    and group permissions read in one query instead of two, and is cached with them. The receivers below
+    forget the entries a change to users, groups or permissions makes stale.
     """
 
     def get_user(self, user_id):
-        key = f"auth:user:{auth_generation()}:{user_id}"
+        key = user_key(user_id)
         user = cache.get(key)
         if user is None:
             user = super().get_user(user_id)
@@ -58,11 +59,31 @@ class ModelBackend(backends.ModelBackend):
         return user_obj._perm_cache
 
 
+def user_key(user_id):
+    return f"auth:user:{auth_generation()}:{user_id}"
+
+
+def forget_user(user_id):
+    cache.delete(user_key(user_id))
+
+
+def after_this_change_and_its_commit(forget, *args):
+    # Now, so that the rest of this transaction sees the change, and again once it is committed, so that a
+    # user another request read meanwhile (still the old row) is not kept either.
+    forget(*args)
+    transaction.on_commit(lambda: forget(*args))
+
+
 User = get_user_model()
 
 
 @receiver(post_save, sender=User)
 @receiver(post_delete, sender=User)
+def user_changed(sender, instance, **kwargs):
+    # Only this user: a sign-in saves the user (last_login), which must not make every other user stale.
+    after_this_change_and_its_commit(forget_user, instance.pk)
+
+
 @receiver(post_save, sender=Group)
 @receiver(post_delete, sender=Group)
 @receiver(post_save, sender=Permission)
@@ -70,8 +91,5 @@ User = get_user_model()
 @receiver(m2m_changed, sender=User.groups.through)
 @receiver(m2m_changed, sender=User.user_permissions.through)
 @receiver(m2m_changed, sender=Group.permissions.through)
-def user_or_permissions_changed(**kwargs):
-    # Now, so that the rest of this transaction sees the change, and again once it is committed, so that a
-    # user another request read meanwhile (still the old row) is not kept either.
-    forget_users()
-    transaction.on_commit(forget_users)
+def permissions_changed(**kwargs):
+    after_this_change_and_its_commit(forget_users)

@@ -67,3 +67,11 @@ def test_a_new_password_signs_out_other_sessions_at_once(reader_client, reader):
     reader.set_password("another long passphrase")
     reader.save()
     assert not signed_in_user(reader_client).is_authenticated
+
+
+def test_a_change_to_another_user_keeps_this_one_cached(reader_client, editor, django_assert_num_queries):
+    signed_in_user(reader_client).has_perm("employees.add_employee")
+    editor.first_name = "Eve"
+    editor.save()  # as signing in does, to record last_login
+    with django_assert_num_queries(0):
+        assert signed_in_user(reader_client).username == "reader"
