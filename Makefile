@@ -30,7 +30,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 run: export DEBUG ?= true
 run: $(VENV)/.runtime
 	$(MANAGE) migrate --no-input
-	$(MANAGE) loaddata badges sample_employees
+	$(MANAGE) loaddata badges departments skills sample_employees
 	@if [ -n "$$DJANGO_SUPERUSER_USERNAME" ] && [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
 		DJANGO_SUPERUSER_EMAIL="$${DJANGO_SUPERUSER_EMAIL:-$$DJANGO_SUPERUSER_USERNAME@localhost}" \
 			$(MANAGE) createsuperuser --no-input || echo "Superuser $$DJANGO_SUPERUSER_USERNAME was not created (see above); the existing account is unchanged."; \

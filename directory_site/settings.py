@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "phonenumber_field",
     "employees",
     # Last, as its documentation asks: deletes a photo's files once replaced or their employee deleted.
     "django_cleanup.apps.CleanupConfig",
@@ -131,6 +132,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# Phone numbers typed without a country code are read as numbers of this region (ISO 3166 code, e.g. "GB");
+# unset, a number must start with + and its country code. All are stored in E.164 form.
+PHONENUMBER_DEFAULT_REGION = env.str("PHONE_REGION", default=None)
 USE_I18N = True
 USE_TZ = True
 
@@ -181,6 +185,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the drf-spectacular-sidecar package's static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The two privacy settings share one set of choices: one enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "employees.models.Visibility"},
 }
 # Import in the admin (employees/resources.py): a dry run first, then every row in one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

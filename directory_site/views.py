@@ -1,10 +1,12 @@
 import sys
+from functools import cache
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError
 from django.template import loader
-from django.views.decorators.csrf import requires_csrf_token
+from django.utils.module_loading import import_string
+from django.views.decorators.csrf import csrf_exempt, requires_csrf_token
 
 from directory_site.request_logging import request_id_var
 
@@ -21,3 +23,21 @@ def server_error(request):
         response["Retry-After"] = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
         return response
     return HttpResponseServerError(loader.render_to_string("500.html", context))
+
+
+def imported_on_first_request(view_class, **initkwargs):
+    """The view ``view_class.as_view(**initkwargs)``, its module imported when it first serves a request.
+
+    For views whose libraries are heavy and rarely used. Exempt from CSRF like the REST framework views it is
+    meant for, which check it themselves.
+    """
+
+    @cache
+    def view():
+        return import_string(view_class).as_view(**initkwargs)
+
+    @csrf_exempt
+    def dispatch(request, *args, **kwargs):
+        return view()(request, *args, **kwargs)
+
+    return dispatch

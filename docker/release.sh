@@ -6,7 +6,7 @@
 set -eu
 python manage.py migrate --no-input
 if [ "${LOAD_SAMPLE_DATA:-false}" = true ]; then
-    python manage.py loaddata badges sample_employees
+    python manage.py loaddata badges departments skills sample_employees
 fi
 if [ "$#" -gt 0 ]; then
     exec "$@"

@@ -113,7 +113,7 @@ echo "ok: every process runs as uid $uids"
 "${compose[@]}" exec -T web python manage.py check --deploy --fail-level WARNING || fail "check --deploy"
 
 echo "-- figures"
-for path in / /?location=Madrid /?q=engineer /healthz /readyz; do
+for path in / /?location=Madrid /?q=engineer /admin/ /admin/employees/employee/ /api/v1/employees/ /healthz /readyz; do
   for _ in 1 2 3 4; do curl -sf -b "$jar" "${lb[@]}" "$base$path" -o /dev/null; done
 done
 "${compose[@]}" exec -T web python docker/gunicorn_memory.py >"$work/memory"

@@ -1,15 +1,16 @@
 from django.contrib import admin
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import VersionedEmployeeForm
-from .models import Badge, Employee
+from .models import Badge, Department, Employee, Skill
 from .resources import EmployeeResource
+from .spreadsheets import IMPORT_FORMATS
 
 
 @admin.register(Badge)
@@ -20,6 +21,38 @@ class BadgeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    """Departments; one that still has people or departments under it cannot be deleted."""
+
+    list_display = ["name", "parent", "headcount"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(headcount=Count("employees"))
+
+    @admin.display(description=_("people"), ordering="headcount")
+    def headcount(self, department):
+        return department.headcount
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "headcount"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(headcount=Count("employees"))
+
+    @admin.display(description=_("people"), ordering="headcount")
+    def headcount(self, skill):
+        return skill.headcount
+
+
 @admin.register(Employee)
 class EmployeeAdmin(ImportMixin, SimpleHistoryAdmin):
     """Change history, and imports of CSV and XLSX files: a preview of every row first, then all rows in one
@@ -28,11 +61,14 @@ class EmployeeAdmin(ImportMixin, SimpleHistoryAdmin):
     # The directory's form: it refuses a save over someone else's newer version, here as on the site.
     form = VersionedEmployeeForm
     resource_classes = [EmployeeResource]
-    import_formats = [CSV, XLSX]
+    import_formats = IMPORT_FORMATS
     list_display = ["full_name", "job_title", "location", "badge_names"]
-    list_filter = ["location", "badges"]
+    list_filter = ["department", "location", "badges"]
     search_fields = ["full_name", "job_title", "location", "badges__name"]
     filter_horizontal = ["badges"]
+    # Never a <select> of every account or employee: the directory may hold a million. The account is the
+    # one that may edit this record under "My profile", looked up by user name.
+    autocomplete_fields = ["user", "department", "manager", "skills"]
     readonly_fields = ["created_at", "updated_at"]
     # Photos go through the directory's own form, which validates and re-encodes them.
     exclude = ["photo"]

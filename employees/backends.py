@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from .models import Employee
+
 AUTH_GENERATION_KEY = "auth:generation"
 # How long an unused signed-in user stays cached. A change to the user forgets their entry, and any change to
 # groups or permissions makes every entry stale at once, so this only bounds how long unused entries stay.
@@ -27,22 +29,25 @@ def forget_users():
 
 
 class ModelBackend(backends.ModelBackend):
-    """Django's ModelBackend, with the signed-in user and their permissions read from the cache.
+    """Django's ModelBackend, with the signed-in user, their employee record and their permissions read from
+    the cache.
 
-    Every page needs the user and asks for the permissions (the navigation shows "Add employee" only to
-    editors): from the cache, a page costs no query for either. A user read from the database has their own
-    and group permissions read in one query instead of two, and is cached with them. The receivers below
-    forget the entries a change to users, groups or permissions makes stale.
+    Every page needs the user, asks for the permissions (the navigation shows "Add employee" only to editors)
+    and for the employee record (it shows "My profile" only to a user who has one): from the cache, a page
+    costs no query for any of them. A user read from the database comes with their employee record, has their
+    own and group permissions read in one query instead of two, and is cached with both. The receivers below
+    forget the entries a change to users, employees, groups or permissions makes stale.
     """
 
     def get_user(self, user_id):
         key = user_key(user_id)
         user = cache.get(key)
         if user is None:
-            user = super().get_user(user_id)
-            if user is not None:
-                self.get_all_permissions(user)
-                cache.set(key, user, USER_CACHE_SECONDS)
+            user = get_user_model()._default_manager.select_related("employee").filter(pk=user_id).first()
+            if user is None or not self.user_can_authenticate(user):
+                return None
+            self.get_all_permissions(user)
+            cache.set(key, user, USER_CACHE_SECONDS)
         return user
 
     def get_all_permissions(self, user_obj, obj=None):
@@ -82,6 +87,13 @@ User = get_user_model()
 def user_changed(sender, instance, **kwargs):
     # Only this user: a sign-in saves the user (last_login), which must not make every other user stale.
     after_this_change_and_its_commit(forget_user, instance.pk)
+
+
+@receiver(post_save, sender=Employee)
+@receiver(post_delete, sender=Employee)
+def employee_changed(sender, instance, **kwargs):
+    # Every user: a changed account link leaves the user it was taken from with a cached record too.
+    after_this_change_and_its_commit(forget_users)
 
 
 @receiver(post_save, sender=Group)

@@ -5,16 +5,24 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .models import SEARCH_MAX_LENGTH, SEARCH_MIN_LENGTH, Badge, Employee
+from .models import SEARCH_MAX_LENGTH, SEARCH_MIN_LENGTH, Badge, Department, Employee, Skill
 from .signals import facets_generation
 
-# Filters the list page counts the values of. Each count ignores its own filter, so that the other locations
-# stay selectable once one is chosen.
-FACET_FIELDS = ["location", "title", "badge"]
+# Facets the list page counts, by filter name: the column each counts and the filter it must ignore, so that
+# the other locations stay selectable once one is chosen.
+FACET_FIELDS = {
+    "location": "location",
+    "title": "job_title",
+    "badge": "badges__slug",
+    "department": "department__slug",
+    "skill": "skills__slug",
+}
+# Facets counted by slug and listed with the name read in the same query: (slug, name, count) by name.
+NAMED_FACETS = {"department": "department__name", "skill": "skills__name"}
 
 
 class EmployeeOrderingFilter(django_filters.OrderingFilter):
@@ -51,7 +59,7 @@ class EmployeeFilter(django_filters.FilterSet):
             attrs={
                 "type": "search",
                 "class": "form-control",
-                "placeholder": _("Name, title, location or badge"),
+                "placeholder": _("Name, title, department, skill or badge"),
             }
         ),
     )
@@ -60,6 +68,10 @@ class EmployeeFilter(django_filters.FilterSet):
     badge = django_filters.ChoiceFilter(
         label=_("Badge"), field_name="badges__slug", choices=badge_choices, empty_label=_("All badges")
     )
+    department = django_filters.CharFilter(
+        label=_("Department"), field_name="department__slug", max_length=100
+    )
+    skill = django_filters.CharFilter(label=_("Skill"), field_name="skills__slug", max_length=60)
     sort = EmployeeOrderingFilter(
         label=_("Sort by"),
         fields=(("full_name", "name"), ("job_title", "title"), ("location", "location")),
@@ -68,7 +80,7 @@ class EmployeeFilter(django_filters.FilterSet):
 
     class Meta:
         model = Employee
-        fields = ["q", "location", "title", "badge"]
+        fields = ["q", "location", "title", "badge", "department", "skill"]
 
     def search(self, queryset, name, value):
         return queryset.search(value)
@@ -93,7 +105,7 @@ class EmployeeFilter(django_filters.FilterSet):
         One SQL query for all, cached until an employee or a badge changes or FACETS_CACHE_SECONDS pass.
         """
         if self.is_bound and not self.is_valid():
-            return {"total": 0, "location": [], "title": [], "badge": {}}
+            return self.empty_facets()
         return cache.get_or_set(f"employees:facets:{self.facets_key}", self.count_facets, self.facets_timeout)
 
     @cached_property
@@ -110,77 +122,114 @@ class EmployeeFilter(django_filters.FilterSet):
     def facets_timeout(self):
         return settings.FACETS_CACHE_SECONDS
 
+    @staticmethod
+    def empty_facets():
+        return {"total": 0, "location": [], "title": [], "badge": {}, "department": [], "skill": []}
+
     def count_facets(self):
-        """The total and the counts per location, job title and badge: one SQL query."""
+        """The total and the counts per location, job title, badge, department and skill: one SQL query."""
         rows = self.count_search_facets() if self.applied.get("q") else self.count_directory_facets()
-        facets = {"total": 0, "location": [], "title": [], "badge": {}}
-        for facet, value, count in rows:
+        facets = self.empty_facets()
+        for facet, value, label, count in rows:
             if facet == "total":
                 facets["total"] = count
             elif facet == "badge":
                 facets["badge"][value] = count
+            elif facet in NAMED_FACETS:
+                facets[facet].append((value, label, count))
             else:
                 facets[facet].append((value, count))
         facets["location"].sort()
         facets["title"].sort()
+        for name in NAMED_FACETS:
+            facets[name].sort(key=lambda facet: (facet[1].casefold(), facet[0]))
         return facets
 
     def count_directory_facets(self):
         """Without a search: each count reads the table through its own index."""
 
-        def counts(queryset, facet, column):
+        def counts(queryset, facet, column, label):
             return (
                 queryset.order_by()
-                .annotate(facet=Value(facet), value=column)
-                .values_list("facet", "value")
+                .annotate(facet=Value(facet), value=column, label=label)
+                .values_list("facet", "value", "label")
                 .annotate(count=Count("pk"))
             )
 
-        total = counts(self.filtered_without(), "total", Value(""))
-        columns = {"location": "location", "title": "job_title", "badge": "badges__slug"}
+        no_label = Value("", output_field=CharField())
+        total = counts(self.filtered_without(), "total", Value(""), no_label)
         per_facet = [
-            counts(self.filtered_without(name).filter(**{f"{column}__isnull": False}), name, F(column))
-            for name, column in columns.items()
+            counts(
+                self.filtered_without(name).filter(**{f"{column}__isnull": False}),
+                name,
+                F(column),
+                F(NAMED_FACETS[name]) if name in NAMED_FACETS else no_label,
+            )
+            for name, column in FACET_FIELDS.items()
         ]
         return total.union(*per_facet, all=True)
 
     def count_search_facets(self):
         """With a search: the matches are found once, not once per count.
 
-        They are read into a materialized CTE with a flag per facet filter, and each count reads that set; the
-        badge count joins it to the badge links.
+        They are read into a materialized CTE with a flag per facet filter, and each count reads that set,
+        leaving out its own flag; the badge, department and skill counts join it to their tables.
         """
-        Link = Employee.badges.through
+        BadgeLink, SkillLink = Employee.badges.through, Employee.skills.through
         applied = self.applied
+        conditions = {
+            "location": lambda value: Q(location=value),
+            "title": lambda value: Q(job_title=value),
+            "badge": lambda value: Exists(
+                BadgeLink.objects.filter(employee=OuterRef("pk"), badge__slug=value)
+            ),
+            "department": lambda value: Exists(
+                Department.objects.filter(pk=OuterRef("department_id"), slug=value)
+            ),
+            "skill": lambda value: Exists(
+                SkillLink.objects.filter(employee=OuterRef("pk"), skill__slug=value)
+            ),
+        }
         flags = {
-            "in_location": Q(location=applied["location"]) if applied.get("location") else Value(True),
-            "with_title": Q(job_title=applied["title"]) if applied.get("title") else Value(True),
-            "with_badge": Exists(Link.objects.filter(employee=OuterRef("pk"), badge__slug=applied["badge"]))
-            if applied.get("badge")
-            else Value(True),
+            f"by_{name}": ExpressionWrapper(condition(applied[name]), BooleanField())
+            if applied.get(name)
+            else ExpressionWrapper(Value(True), BooleanField())
+            for name, condition in conditions.items()
         }
         matches = (
             self.filtered_without(*FACET_FIELDS)
             .order_by()
-            .annotate(**{name: ExpressionWrapper(flag, BooleanField()) for name, flag in flags.items()})
-            .values("id", "location", "job_title", *flags)
+            .annotate(**flags)
+            .values("id", "location", "job_title", "department_id", *flags)
         )
         sql, params = matches.query.sql_with_params()
-        links, badges = Link._meta.db_table, Badge._meta.db_table
+
+        def where(facet):
+            return " AND ".join(flag for flag in flags if flag != f"by_{facet}")
+
+        tables = {model: model._meta.db_table for model in (Badge, BadgeLink, Department, Skill, SkillLink)}
         query = f"""
             WITH matches AS MATERIALIZED ({sql})
-            SELECT 'total', '', COUNT(*) FROM matches WHERE in_location AND with_title AND with_badge
+            SELECT 'total', '', '', COUNT(*) FROM matches WHERE {where(None)}
             UNION ALL
-            SELECT 'location', location, COUNT(*) FROM matches
-            WHERE with_title AND with_badge GROUP BY location
+            SELECT 'location', location, '', COUNT(*) FROM matches WHERE {where("location")} GROUP BY location
             UNION ALL
-            SELECT 'title', job_title, COUNT(*) FROM matches
-            WHERE in_location AND with_badge GROUP BY job_title
+            SELECT 'title', job_title, '', COUNT(*) FROM matches WHERE {where("title")} GROUP BY job_title
             UNION ALL
-            SELECT 'badge', badge.slug, COUNT(*) FROM matches
-            JOIN {links} link ON link.employee_id = matches.id JOIN {badges} badge ON badge.id = link.badge_id
-            WHERE in_location AND with_title GROUP BY badge.slug
-        """  # noqa: S608 (table names from the models, values as parameters)
+            SELECT 'badge', badge.slug, '', COUNT(*) FROM matches
+            JOIN {tables[BadgeLink]} link ON link.employee_id = matches.id
+            JOIN {tables[Badge]} badge ON badge.id = link.badge_id
+            WHERE {where("badge")} GROUP BY badge.slug
+            UNION ALL
+            SELECT 'department', department.slug, department.name, COUNT(*) FROM matches
+            JOIN {tables[Department]} department ON department.id = matches.department_id
+            WHERE {where("department")} GROUP BY department.slug, department.name
+            UNION ALL
+            SELECT 'skill', skill.slug, skill.name, COUNT(*) FROM matches
+            JOIN {tables[SkillLink]} link ON link.employee_id = matches.id
+            JOIN {tables[Skill]} skill ON skill.id = link.skill_id
+            WHERE {where("skill")} GROUP BY skill.slug, skill.name
+        """  # noqa: S608 (table and column names from the models, values as parameters)
         with connection.cursor() as cursor:
             cursor.execute(query, params)
             return cursor.fetchall()

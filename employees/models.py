@@ -1,10 +1,18 @@
 import uuid
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models.functions import Length, Trim
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length, Lower, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 
@@ -22,10 +30,12 @@ def not_blank(field):
     )
 
 
-class BadgeManager(models.Manager):
+class SlugNaturalKeyManager(models.Manager):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
+
+class BadgeManager(SlugNaturalKeyManager):
     def with_headcount(self):
         # Meta.ordering is not applied to a GROUP BY query, so the order is given again.
         return self.annotate(headcount=models.Count("employees")).order_by("position", "name")
@@ -58,6 +68,225 @@ class Badge(models.Model):
         return (self.slug,)
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def tree(self):
+        """Every department by slug, each with ``subdepartments``, its own ``headcount`` and the
+        ``total_headcount`` of it and every department under it: one query, the tree built in memory."""
+        departments = {
+            department.pk: department
+            for department in self.annotate(headcount=models.Count("employees")).order_by("name")
+        }
+        for department in departments.values():
+            department.subdepartments = []
+            department.parent_department = departments.get(department.parent_id)
+        for department in departments.values():
+            if department.parent_department:
+                department.parent_department.subdepartments.append(department)
+        for department in departments.values():
+            department.total_headcount = sum(node.headcount for node in department.walk())
+        return {department.slug: department for department in departments.values()}
+
+
+class Department(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent department"),
+        help_text=_("The department this one is part of; empty for a top-level department."),
+    )
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [
+            not_blank("name"),
+            not_blank("slug"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")),
+                name="%(app_label)s_%(class)s_not_own_parent",
+                violation_error_message=_("A department cannot be its own parent."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("employees:department", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        """Refuse a parent that is this department or lies under it: the departments would form a loop."""
+        super().clean()
+        if self.parent_id is None or self.pk is None:
+            return
+        departments = {
+            pk: (parent, name) for pk, parent, name in Department.objects.values_list("pk", "parent", "name")
+        }
+        chain, node = [], self.parent_id
+        while node is not None and node not in chain:
+            chain.append(node)
+            if node == self.pk:
+                names = " → ".join(departments[pk][1] if pk != self.pk else self.name for pk in chain)
+                raise ValidationError(
+                    {
+                        "parent": ValidationError(
+                            _("“%(name)s” cannot be part of “%(parent)s”, which is part of it: %(chain)s."),
+                            code="department_cycle",
+                            params={
+                                "name": self.name,
+                                "parent": departments[self.parent_id][1],
+                                "chain": names,
+                            },
+                        )
+                    }
+                )
+            node = departments.get(node, (None, ""))[0]
+
+    def walk(self):
+        """This department and every one under it, parents first (on a ``Department.objects.tree()``)."""
+        seen, stack = set(), [self]
+        while stack:
+            department = stack.pop()
+            if department.pk in seen:
+                continue
+            seen.add(department.pk)
+            yield department
+            stack.extend(reversed(department.subdepartments))
+
+    def ancestors(self):
+        """The departments above this one, the top first (on a tree from ``Department.objects.tree()``)."""
+        chain, node = [], self.parent_department
+        while node is not None and node not in chain and node != self:
+            chain.append(node)
+            node = node.parent_department
+        return chain[::-1]
+
+
+def unique_slug(model, text, fallback):
+    """A slug for ``text`` that no row of ``model`` has yet: "C++" gives "c-plus-plus", a second "C" "c-2"."""
+    text = text.replace("+", " plus ").replace("#", " sharp ")
+    base = slugify(text)[:50] or fallback
+    taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+class SkillQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def for_names(self, names):
+        """The skills called ``names`` (any case), in that order; the missing ones new and not saved yet."""
+        lower_names = [name.lower() for name in names]
+        matches = self.annotate(lower_name=Lower("name")).filter(lower_name__in=lower_names)
+        existing = {skill.name.lower(): skill for skill in matches}
+        return [existing.get(name.lower()) or Skill(name=name) for name in names]
+
+    def save_new(self, skills):
+        """``skills`` with the unsaved ones saved, or replaced by a skill of that name saved meanwhile."""
+        return [
+            self.get_or_create(name__iexact=skill.name, defaults={"name": skill.name})[0]
+            if skill._state.adding
+            else skill
+            for skill in skills
+        ]
+
+
+class Skill(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+
+    objects = SkillQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        constraints = [
+            not_blank("name"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="%(app_label)s_%(class)s_name_unique",
+                violation_error_message=_("A skill with this name already exists."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Skill, self.name, "skill")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{reverse('employees:list')}?skill={self.slug}"
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Visibility(models.TextChoices):
+    """Who may see a private field of an employee (editors and the employee themself always may)."""
+
+    EVERYONE = "everyone", _("Everyone")
+    MANAGERS = "managers", _("Their managers and editors")
+    EDITORS = "editors", _("Editors only")
+
+
+@cache
+def time_zone_names():
+    return frozenset(available_timezones())
+
+
+def normalize_email(email):
+    """The address with its domain in lower case: the part before the @ may be case-sensitive, never the
+    domain."""
+    local, at, domain = email.strip().rpartition("@")
+    return f"{local}{at}{domain.lower()}" if at else email.strip()
+
+
+def validate_time_zone(value):
+    if value not in time_zone_names():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name; use one such as “Europe/Madrid” or “America/New_York”."),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
+def visibility_field(verbose_name):
+    return models.CharField(
+        verbose_name, max_length=10, choices=Visibility.choices, default=Visibility.MANAGERS
+    )
+
+
+def valid_choice(field, choices):
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": choices.values}),
+        name=f"%(app_label)s_%(class)s_{field}_valid",
+    )
+
+
+OWN_MANAGER = _("An employee cannot be their own manager.")
+# No real company is this deep; a reporting line that seems longer loops, and is cut here.
+MAX_REPORTING_DEPTH = 1000
 SEARCH_MIN_LENGTH = 2
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 8
@@ -197,6 +426,47 @@ class EmployeeQuerySet(models.QuerySet):
             models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
         )
 
+    def managers_from(self, employee_id):
+        """The employee ``employee_id``, their manager, their manager's manager… to the top, in that order.
+
+        One recursive query (SQLite and PostgreSQL), stopped after MAX_REPORTING_DEPTH levels so that a loop
+        in the data cannot make it run forever. Only the columns a reporting line shows are read.
+        """
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        sql = f"""
+            WITH RECURSIVE line (id, depth) AS (
+                SELECT id, 0 FROM {table} WHERE id = %s
+                UNION ALL
+                SELECT employee.manager_id, line.depth + 1
+                FROM {table} employee JOIN line ON employee.id = line.id
+                WHERE employee.manager_id IS NOT NULL AND line.depth < %s
+            )
+            SELECT employee.id, employee.full_name, employee.job_title, employee.manager_id,
+                   employee.photo_thumbnail
+            FROM {table} employee JOIN line ON employee.id = line.id ORDER BY line.depth
+        """  # noqa: S608 (the table name comes from the model)
+        employee_id = self.model._meta.pk.get_db_prep_value(employee_id, connection)
+        return self.model.objects.raw(sql, [employee_id, MAX_REPORTING_DEPTH])
+
+    def top_of_company(self, levels, limit):
+        """The people with no manager and those up to ``levels`` below them, at most ``limit``, as rows for
+        the org chart: one recursive query."""
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        sql = f"""
+            WITH RECURSIVE chart (id, depth) AS (
+                SELECT id, 0 FROM {table} WHERE manager_id IS NULL
+                UNION ALL
+                SELECT employee.id, chart.depth + 1
+                FROM {table} employee JOIN chart ON employee.manager_id = chart.id
+                WHERE chart.depth < %s
+            )
+            SELECT employee.id, employee.full_name, employee.job_title, employee.manager_id
+            FROM {table} employee JOIN chart ON employee.id = chart.id LIMIT %s
+        """  # noqa: S608 (the table name comes from the model)
+        people = self.model.objects.raw(sql, [levels - 1, limit])
+        rows = [(person.pk, person.full_name, person.job_title, person.manager_id) for person in people]
+        return sorted(rows, key=lambda row: (row[1], str(row[0])))
+
     def with_badges(self):
         """Prefetch badges in one extra query, whatever the number of employees."""
         return self.prefetch_related("badges")
@@ -205,12 +475,77 @@ class EmployeeQuerySet(models.QuerySet):
         """Only the columns a list of employees shows, with their badges."""
         return self.only("id", "full_name", "job_title", "location", "photo_thumbnail").with_badges()
 
+    def reporting_to(self, user):
+        """The direct and indirect reports of ``user``'s own employee record, at any depth, in one query.
+
+        A recursive common table expression inside a subquery, so it also serves as a condition in a larger
+        query (see ``with_private_fields``). UNION, not UNION ALL, so that even a cycle in the reporting line
+        ends.
+        """
+        if user.pk is None:
+            return self.none()
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        manager = connection.ops.quote_name(self.model._meta.get_field("manager").column)
+        account = connection.ops.quote_name(self.model._meta.get_field("user").column)
+        reports = RawSQL(  # noqa: S611 (names from the model's own metadata; the user's id is a parameter)
+            f"""
+            WITH RECURSIVE reports(id) AS (
+                SELECT id FROM {table}
+                WHERE {manager} IN (SELECT id FROM {table} WHERE {account} = %s)
+                UNION
+                SELECT employee.id FROM {table} employee JOIN reports ON employee.{manager} = reports.id
+            )
+            SELECT id FROM reports
+            """,  # noqa: S608
+            [user.pk],
+        )
+        return self.filter(pk__in=reports)
+
+    def with_private_fields(self, user):
+        """Annotate ``visible_mobile`` and ``visible_start_date``: the value if ``user`` may see it, or None.
+
+        The one place that decides who sees a private field; every page, the API and the exports read these
+        annotations, never ``mobile`` or ``start_date`` themselves. Editors (and superusers) see every value,
+        an employee sees their own, their managers at any level above them see what is shared with managers,
+        and everyone sees what is shared with everyone. Decided in SQL, in the same query as the rows.
+        """
+        if user.has_perm("employees.change_employee"):
+            return self.annotate(visible_mobile=models.F("mobile"), visible_start_date=models.F("start_date"))
+        own_record = models.Q(user=user) if user.pk is not None else models.Q(pk__in=[])
+        managed = models.Q(pk__in=self.model.objects.reporting_to(user).values("pk"))
+
+        def visible(field):
+            return models.Case(
+                models.When(
+                    models.Q(**{f"{field}_visibility": Visibility.EVERYONE})
+                    | own_record
+                    | (models.Q(**{f"{field}_visibility": Visibility.MANAGERS}) & managed),
+                    then=models.F(field),
+                ),
+                default=None,
+            )
+
+        return self.annotate(visible_mobile=visible("mobile"), visible_start_date=visible("start_date"))
+
+    def with_work_email(self, email):
+        """Employees whose work email is ``email``, ignoring case (as the unique constraint does)."""
+        return self.alias(work_email_lower=Lower("work_email")).filter(work_email_lower=email.lower())
+
     def headcount_by_location(self):
         return self.order_by("location").values("location").annotate(headcount=models.Count("id"))
 
+    def org_chart(self):
+        """(id, full name, job title, manager id) of these employees, by name: what the org chart shows."""
+        return self.order_by("full_name", "id").values_list("id", "full_name", "job_title", "manager_id")
+
     def refresh_search_text(self):
-        """Recompute the search text of these employees, after their badges or a badge's name changed."""
-        employees = list(self.only("id", "full_name", "job_title", "location").with_badges())
+        """Recompute the search text of these employees, after their badges, skills or department, or the name
+        of a badge, skill or department, changed."""
+        employees = list(
+            self.only("id", "full_name", "job_title", "location", "department__name")
+            .select_related("department")
+            .prefetch_related("badges", "skills")
+        )
         for employee in employees:
             employee.search_text = employee.build_search_text()
         self.model.objects.bulk_update(employees, ["search_text"], batch_size=1000)
@@ -233,6 +568,42 @@ class Employee(models.Model):
     photo_thumbnail = models.ImageField(
         _("photo thumbnail"), upload_to=photo_path, blank=True, editable=False
     )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="employees",
+        verbose_name=_("department"),
+        db_index=False,  # employee_department_idx starts with it
+    )
+    manager = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("manager"),
+    )
+    skills = models.ManyToManyField(Skill, blank=True, related_name="employees", verbose_name=_("skills"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employee",
+        verbose_name=_("user account"),
+        help_text=_("The account this person signs in with; it may edit this profile under “My profile”."),
+    )
+    work_email = models.EmailField(_("work email"), blank=True)
+    work_phone = PhoneNumberField(_("work phone"), blank=True)
+    mobile = PhoneNumberField(_("mobile"), blank=True)
+    mobile_visibility = visibility_field(_("who sees the mobile number"))
+    office = models.CharField(_("office or desk"), max_length=100, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    start_date_visibility = visibility_field(_("who sees the start date"))
     # Name, title, location and badge names in one column, so that one index serves the search.
     search_text = models.TextField(_("search text"), editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -243,7 +614,8 @@ class Employee(models.Model):
 
     objects = EmployeeQuerySet.as_manager()
     history = EmployeeHistory(
-        m2m_fields=[badges], excluded_fields=["created_at", "updated_at", "search_text", "photo_thumbnail"]
+        m2m_fields=[badges, skills],
+        excluded_fields=["created_at", "updated_at", "search_text", "photo_thumbnail"],
     )
 
     class EditConflict(Exception):
@@ -257,8 +629,26 @@ class Employee(models.Model):
             models.Index(fields=["full_name", "id"], name="employee_name_idx"),
             models.Index(fields=["job_title", "full_name", "id"], name="employee_title_idx"),
             models.Index(fields=["location", "full_name", "id"], name="employee_location_idx"),
+            models.Index(fields=["department", "full_name", "id"], name="employee_department_idx"),
         ]
-        constraints = [not_blank("full_name"), not_blank("job_title"), not_blank("location")]
+        constraints = [
+            not_blank("full_name"),
+            not_blank("job_title"),
+            not_blank("location"),
+            models.UniqueConstraint(
+                Lower("work_email"),
+                condition=~models.Q(work_email=""),
+                name="%(app_label)s_%(class)s_work_email_unique",
+                violation_error_message=_("Another employee already has this work email."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("id")),
+                name="%(app_label)s_%(class)s_not_own_manager",
+                violation_error_message=_("An employee cannot be their own manager."),
+            ),
+            valid_choice("mobile_visibility", Visibility),
+            valid_choice("start_date_visibility", Visibility),
+        ]
 
     def __str__(self):
         return self.full_name
@@ -291,15 +681,74 @@ class Employee(models.Model):
         words = self.full_name.split()
         return "".join(word[0] for word in words[:1] + words[1:][-1:]).upper()
 
+    def local_time(self):
+        """The current time where this person works, or None without a time zone."""
+        if self.time_zone in time_zone_names():
+            return timezone.localtime(timezone=ZoneInfo(self.time_zone))
+        return None
+
     @property
     def avatar_color(self):
         """One of eight avatar colours, always the same for one employee."""
         return self.pk.int % 8 if self.pk else 0
 
-    def build_search_text(self, badge_names=None):
+    def build_search_text(self, badge_names=None, skill_names=None):
+        """Name, title, location, department, badges and skills: what the search looks in. Never contact
+        details: some of them are private."""
+        saved = not self._state.adding
         if badge_names is None:
-            badge_names = [badge.name for badge in self.badges.all()] if not self._state.adding else []
-        return " ".join([self.full_name, self.job_title, self.location, *badge_names])
+            badge_names = [badge.name for badge in self.badges.all()] if saved else []
+        if skill_names is None:
+            skill_names = [skill.name for skill in self.skills.all()] if saved else []
+        department = [self.department.name] if self.department_id else []
+        return " ".join(
+            [self.full_name, self.job_title, self.location, *department, *badge_names, *skill_names]
+        )
+
+    def clean(self):
+        super().clean()
+        if self.manager_id is not None:
+            self.check_manager(self.manager_id)
+
+    def check_manager(self, manager_id):
+        """Raise ValidationError if reporting to ``manager_id`` would close a loop in the reporting lines.
+
+        The proposed manager's whole reporting line is read with one recursive query, however long it is.
+        """
+        if self._state.adding or manager_id is None:
+            return
+        if manager_id == self.pk:
+            raise ValidationError({"manager": ValidationError(OWN_MANAGER, code="own_manager")})
+        line = []
+        for manager in Employee.objects.managers_from(manager_id):
+            line.append(manager.full_name)
+            if manager.pk == self.pk:
+                raise ValidationError(
+                    {
+                        "manager": ValidationError(
+                            _(
+                                "%(name)s cannot report to %(manager)s, who already reports to %(name)s: "
+                                "%(line)s."
+                            ),
+                            code="manager_cycle",
+                            params={"name": self.full_name, "manager": line[0], "line": " → ".join(line)},
+                        )
+                    }
+                )
+
+    def reporting_line(self):
+        """The managers above this employee, the nearest first, up to the top: one recursive query."""
+        if self.manager_id is None:
+            return []
+        line = []
+        for manager in Employee.objects.managers_from(self.manager_id):
+            if manager.pk == self.pk or manager in line:
+                break  # a loop saved before the check existed: show each person once
+            line.append(manager)
+        return line
+
+    def direct_reports(self):
+        return self.reports.only("id", "full_name", "job_title", "photo_thumbnail", "manager")
 
     def recent_changes(self, limit=20):
         """The last ``limit`` history records, newest first, with ``changes``: (label, old, new) triples."""

@@ -1,4 +1,4 @@
-"""Keep the search text and the cached facet counts in step with employees and badges."""
+"""Keep the search text and the cached facet counts in step with employees, badges, skills and departments."""
 
 import time
 
@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from .models import Badge, Employee
+from .models import Badge, Department, Employee, Skill
 
 FACETS_GENERATION_KEY = "employees:facets-generation"
 
@@ -26,7 +26,8 @@ def forget_facets():
 
 
 @receiver(m2m_changed, sender=Employee.badges.through)
-def badges_changed(sender, instance, action, reverse, pk_set, **kwargs):
+@receiver(m2m_changed, sender=Employee.skills.through)
+def tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if action == "pre_clear" and reverse:
         instance._cleared_employee_ids = list(instance.employees.values_list("pk", flat=True))
         return
@@ -43,15 +44,19 @@ def badges_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 
 @receiver(pre_save, sender=Badge)
-def badge_saving(sender, instance, **kwargs):
+@receiver(pre_save, sender=Skill)
+@receiver(pre_save, sender=Department)
+def name_saving(sender, instance, **kwargs):
     old_name = (
-        Badge.objects.filter(pk=instance.pk).values_list("name", flat=True).first() if instance.pk else None
+        sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first() if instance.pk else None
     )
     instance._renamed = old_name is not None and old_name != instance.name
 
 
 @receiver(post_save, sender=Badge)
-def badge_saved(sender, instance, created, **kwargs):
+@receiver(post_save, sender=Skill)
+@receiver(post_save, sender=Department)
+def name_saved(sender, instance, created, **kwargs):
     # Only a new name changes what the search finds; reordering badges must not rewrite every employee.
     if getattr(instance, "_renamed", False):
         instance.employees.all().refresh_search_text()
@@ -59,13 +64,21 @@ def badge_saved(sender, instance, created, **kwargs):
 
 
 @receiver(pre_delete, sender=Badge)
-def badge_deleting(sender, instance, **kwargs):
+@receiver(pre_delete, sender=Skill)
+def tag_deleting(sender, instance, **kwargs):
     instance._employee_ids = list(instance.employees.values_list("pk", flat=True))
 
 
 @receiver(post_delete, sender=Badge)
-def badge_deleted(sender, instance, **kwargs):
+@receiver(post_delete, sender=Skill)
+def tag_deleted(sender, instance, **kwargs):
     Employee.objects.filter(pk__in=instance._employee_ids).refresh_search_text()
+    forget_facets()
+
+
+@receiver(post_delete, sender=Department)
+def department_deleted(sender, **kwargs):
+    # Only a department nobody works in can be deleted (PROTECT): no employee's search text changes.
     forget_facets()
 
 

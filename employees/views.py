@@ -3,21 +3,21 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
-from django.views.generic import CreateView, DeleteView, DetailView, TemplateView, UpdateView, View
+from django.views.generic import CreateView, DeleteView, DetailView, ListView, TemplateView, UpdateView, View
 from django.views.static import serve
 from django_filters.views import FilterView
 
-from . import exports
+from . import exports, orgchart
 from .filters import EmployeeFilter
-from .forms import EmployeeForm
-from .models import Badge, Employee
+from .forms import EmployeeForm, MyProfileForm
+from .models import Badge, Department, Employee
 from .pagination import EmployeePaginator
 
 
@@ -33,10 +33,18 @@ class EmployeeListView(LoginRequiredMixin, FilterView):
 
 
 class EmployeeDetailView(LoginRequiredMixin, DetailView):
-    queryset = Employee.objects.with_badges()
+    def get_queryset(self):
+        return (
+            Employee.objects.with_badges()
+            .select_related("department")
+            .prefetch_related("skills")
+            .with_private_fields(self.request.user)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["reporting_line"] = self.object.reporting_line()
+        context["direct_reports"] = self.object.direct_reports()
         if self.request.user.has_perm("employees.change_employee"):
             context["changes"] = self.object.recent_changes()
         return context
@@ -49,11 +57,8 @@ class EmployeeCreateView(PermissionRequiredMixin, SuccessMessageMixin, CreateVie
     success_message = _("%(full_name)s was added.")
 
 
-class EmployeeUpdateView(PermissionRequiredMixin, SuccessMessageMixin, UpdateView):
-    model = Employee
-    form_class = EmployeeForm
-    permission_required = "employees.change_employee"
-    success_message = _("%(full_name)s was updated.")
+class VersionedUpdateMixin:
+    """Saves through a VersionedEmployeeForm: a save over someone's newer version is refused, explained."""
 
     @transaction.atomic
     def post(self, request, *args, **kwargs):
@@ -69,6 +74,33 @@ class EmployeeUpdateView(PermissionRequiredMixin, SuccessMessageMixin, UpdateVie
             return self.form_invalid(form)
 
 
+class EmployeeUpdateView(PermissionRequiredMixin, VersionedUpdateMixin, SuccessMessageMixin, UpdateView):
+    model = Employee
+    form_class = EmployeeForm
+    permission_required = "employees.change_employee"
+    success_message = _("%(full_name)s was updated.")
+
+
+class MyProfileView(LoginRequiredMixin, VersionedUpdateMixin, SuccessMessageMixin, UpdateView):
+    """The signed-in user's own employee record, the part they keep current themselves. The URL names no
+    employee: nobody can reach anyone else's record through it."""
+
+    form_class = MyProfileForm
+    template_name = "employees/my_profile.html"
+    success_message = _("Your profile was updated.")
+    success_url = reverse_lazy("employees:my-profile")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not hasattr(request.user, "employee"):
+            # Nothing to show or save: say so, and who can link the account.
+            return render(request, "employees/my_profile_not_linked.html")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        # Read now, not the copy cached with the signed-in user: an import may have changed it since.
+        return get_object_or_404(Employee, user=self.request.user)
+
+
 class EmployeeDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
     model = Employee
     permission_required = "employees.delete_employee"
@@ -77,6 +109,62 @@ class EmployeeDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVie
 
     def get_success_message(self, cleaned_data):
         return self.success_message % {"full_name": self.object.full_name}
+
+
+class DepartmentListView(LoginRequiredMixin, TemplateView):
+    template_name = "employees/department_list.html"
+
+    def get_context_data(self, **kwargs):
+        departments = Department.objects.tree().values()
+        return super().get_context_data(tree=orgchart.department_tree(list(departments)), **kwargs)
+
+
+class DepartmentDetailView(LoginRequiredMixin, ListView):
+    """A department's people, a page at a time, and the departments under it with their headcounts."""
+
+    paginate_by = 25
+    context_object_name = "employees"
+    template_name = "employees/department_detail.html"
+
+    def get_queryset(self):
+        self.department = Department.objects.tree().get(self.kwargs["slug"])
+        if self.department is None:
+            raise Http404
+        return Employee.objects.filter(department=self.department).for_list()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(department=self.department, **kwargs)
+
+
+class OrgChartView(LoginRequiredMixin, TemplateView):
+    """Who reports to whom, in one department or at the top of the company."""
+
+    template_name = "employees/org_chart.html"
+    # The whole company may be a million people: its chart shows the top levels; a department shows everyone.
+    company_levels = 3
+    company_limit = 500
+
+    def get_context_data(self, **kwargs):
+        departments = list(Department.objects.only("slug", "name"))
+        slug = self.request.GET.get("department", "")
+        department = next((department for department in departments if department.slug == slug), None)
+        if slug and department is None:
+            raise Http404
+        truncated = False
+        if department:
+            rows = list(Employee.objects.filter(department=department).org_chart())
+        else:
+            rows = Employee.objects.top_of_company(self.company_levels, self.company_limit + 1)
+            truncated = len(rows) > self.company_limit
+            rows = rows[: self.company_limit]
+        return super().get_context_data(
+            departments=departments,
+            department=department,
+            chart=orgchart.org_chart(rows),
+            people=len(rows),
+            truncated=truncated,
+            **kwargs,
+        )
 
 
 class HeadcountView(LoginRequiredMixin, TemplateView):
@@ -91,7 +179,8 @@ class HeadcountView(LoginRequiredMixin, TemplateView):
 
 
 class EmployeeVCardView(LoginRequiredMixin, DetailView):
-    queryset = Employee.objects.with_badges()
+    def get_queryset(self):
+        return Employee.objects.with_badges().with_private_fields(self.request.user)
 
     def render_to_response(self, context):
         card = exports.vcard(self.object, self.request.build_absolute_uri(self.object.get_absolute_url()))
@@ -109,7 +198,8 @@ class FilteredExportView(LoginRequiredMixin, View):
     content_type = None
 
     def get(self, request):
-        filterset = EmployeeFilter(request.GET, queryset=Employee.objects.with_badges(), request=request)
+        employees = Employee.objects.with_badges().with_private_fields(request.user)
+        filterset = EmployeeFilter(request.GET, queryset=employees, request=request)
         if not filterset.is_valid():
             # The list page explains what is wrong with these filters.
             return redirect(f"{reverse('employees:list')}?{request.GET.urlencode()}")

@@ -8,6 +8,8 @@ SQLite: an FTS5 index over the same column, kept in step by triggers.
 
 from django.db import migrations, models
 
+from . import _sqlite_fts as sqlite_fts
+
 POSTGRESQL_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -30,32 +32,10 @@ POSTGRESQL_BACKWARD = [
 SQLITE_FORWARD = [
     "CREATE VIRTUAL TABLE employees_employee_fts USING fts5("
     " search_text, content='employees_employee', tokenize='unicode61 remove_diacritics 2')",
-    """
-    CREATE TRIGGER employees_employee_fts_insert AFTER INSERT ON employees_employee BEGIN
-        INSERT INTO employees_employee_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
-    END
-    """,
-    """
-    CREATE TRIGGER employees_employee_fts_delete AFTER DELETE ON employees_employee BEGIN
-        INSERT INTO employees_employee_fts (employees_employee_fts, rowid, search_text)
-        VALUES ('delete', old.rowid, old.search_text);
-    END
-    """,
-    """
-    CREATE TRIGGER employees_employee_fts_update AFTER UPDATE ON employees_employee BEGIN
-        INSERT INTO employees_employee_fts (employees_employee_fts, rowid, search_text)
-        VALUES ('delete', old.rowid, old.search_text);
-        INSERT INTO employees_employee_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
-    END
-    """,
-    "INSERT INTO employees_employee_fts (employees_employee_fts) VALUES ('rebuild')",
+    *sqlite_fts.TRIGGERS,
+    sqlite_fts.REBUILD,
 ]
-SQLITE_BACKWARD = [
-    "DROP TRIGGER IF EXISTS employees_employee_fts_insert",
-    "DROP TRIGGER IF EXISTS employees_employee_fts_delete",
-    "DROP TRIGGER IF EXISTS employees_employee_fts_update",
-    "DROP TABLE IF EXISTS employees_employee_fts",
-]
+SQLITE_BACKWARD = [*sqlite_fts.DROP_TRIGGERS, "DROP TABLE IF EXISTS employees_employee_fts"]
 
 
 def fill_search_text(apps, schema_editor):

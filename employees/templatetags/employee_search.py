@@ -54,9 +54,19 @@ def facet_options(counts, selected):
     Built in Python: a directory has hundreds of job titles, and a template loop over them costs more than the
     rest of the page.
     """
-    options = []
-    for value, count in counts:
+    return options(((value, value, count) for value, count in counts), selected)
+
+
+@register.filter
+def named_facet_options(counts, selected):
+    """``<option>`` elements for (slug, name, count) triples, the selected slug marked."""
+    return options(counts, selected)
+
+
+def options(choices, selected):
+    html = []
+    for value, label, count in choices:
         marked = " selected" if value == selected else ""
-        options.append(f'<option value="{escape(value)}"{marked}>{escape(value)} ({int(count)})</option>')
+        html.append(f'<option value="{escape(value)}"{marked}>{escape(label)} ({int(count)})</option>')
     # format_html per option costs as much again as the rest of a first page; each value is escaped here.
-    return mark_safe("".join(options))  # noqa: S308
+    return mark_safe("".join(html))  # noqa: S308

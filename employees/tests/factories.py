@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from employees.models import Badge, Employee
+from employees.models import Badge, Department, Employee, Skill
 
 
 class BadgeFactory(factory.django.DjangoModelFactory):
@@ -16,6 +16,24 @@ class BadgeFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Badge {n}")
     slug = factory.Sequence(lambda n: f"badge-{n}")
     icon = "star"
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Department {n}")
+    slug = factory.Sequence(lambda n: f"department-{n}")
+
+
+class SkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Skill
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Skill {n}")
+    slug = factory.Sequence(lambda n: f"skill-{n}")
 
 
 class EmployeeFactory(factory.django.DjangoModelFactory):
@@ -32,6 +50,11 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     def badges(self, create, extracted, **kwargs):
         if create and extracted:
             self.badges.set(extracted)
+
+    @factory.post_generation
+    def skills(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.skills.set(extracted)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -15,13 +15,14 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils.regex_helper import normalize
 
-from employees.models import Badge, Employee
+from employees.models import Badge, Department, Employee, Skill
 
-from .factories import EditorFactory, EmployeeFactory
+from .factories import DepartmentFactory, EditorFactory, EmployeeFactory
+from .test_privacy import plant_private_values, private_values_in
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC, READ, WRITE, ADMIN, API = "public", "read", "write", "admin", "api"
+PUBLIC, READ, WRITE, ADMIN, API, SELF = "public", "read", "write", "admin", "api", "self"
 
 # Reachable without signing in, with the reason.
 PUBLIC_PATTERNS = {
@@ -34,7 +35,9 @@ PUBLIC_PATTERNS = {
 # Patterns whose view does not state its rule through the mixins, e.g. a JSON API view:
 # "api:employee-list": READ. Anonymous callers of READ and WRITE patterns get a login redirect or 401/403.
 # API: signed-in users read (GET 200); writes need the model permission, so a reader's POST is refused.
+# SELF: a signed-in user's own employee record, named by no URL argument; without one, nothing can change.
 RULES = {
+    "employees:my-profile": SELF,
     "media": READ,  # uploaded photos: a function view behind login_required
     "api:api-root": API,
     "api:employee-list": API,
@@ -129,7 +132,8 @@ def test_the_walk_finds_the_known_patterns():
 
 @pytest.fixture
 def employee(coffee):
-    return EmployeeFactory(badges=[coffee])
+    # The slug of SAMPLE_ARGUMENTS names a department too, so that the department page can be read.
+    return EmployeeFactory(badges=[coffee], department=DepartmentFactory(slug=coffee.slug, name="Coffee"))
 
 
 @pytest.fixture
@@ -156,6 +160,9 @@ def database_state():
         list(Employee.objects.values_list("id", "full_name", "job_title", "location", "version")),
         list(Employee.badges.through.objects.values_list("employee_id", "badge_id")),
         list(Badge.objects.values_list("id", "slug", "name", "icon")),
+        list(Department.objects.values_list("id", "slug", "name", "parent")),
+        list(Skill.objects.values_list("id", "slug", "name")),
+        list(Employee.skills.through.objects.values_list("employee_id", "skill_id")),
         list(User.objects.values_list("id", "username", "password", "is_staff", "is_superuser", "is_active")),
         list(User.groups.through.objects.values_list("user_id", "group_id")),
         list(User.user_permissions.through.objects.values_list("user_id", "permission_id")),
@@ -197,6 +204,11 @@ def test_readers_cannot_write(reader_client, url_for, key, template, view):
     if rule == READ:
         assert get.status_code == 200
         assert post.status_code == 405
+    elif rule == SELF:
+        # The reader has no employee record: both explain that there is nothing to edit.
+        assert get.status_code == 200
+        assert post.status_code == 200
+        assert "not linked to an employee record" in post.content.decode()
     elif rule == API:
         assert get.status_code == 200, f"reader GET {key} gave {get.status_code}"
         assert is_refused(post), f"reader POST {key} gave {post.status_code}"
@@ -205,6 +217,15 @@ def test_readers_cannot_write(reader_client, url_for, key, template, view):
         assert is_refused(post), f"reader POST {key} gave {post.status_code}"
     if key != "logout":
         assert database_state() == before
+
+
+@pytest.mark.parametrize(("key", "template", "view"), PATTERNS, ids=[key for key, _, _ in PATTERNS])
+def test_readers_never_receive_a_hidden_private_value(reader_client, employee, url_for, key, template, view):
+    """Whatever a reader may open, a mobile number or start date shown only to managers is not in it."""
+    plant_private_values(employee)
+    response = reader_client.get(url_for(template), follow=True)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert private_values_in(body.decode(errors="replace")) == set()
 
 
 ADMIN_PATTERNS = [pattern for pattern in PATTERNS if rule_for(pattern[0], pattern[2]) == ADMIN]

@@ -3,6 +3,8 @@
 Run with `make test-browser` (part of `make test`); axe-core comes from npm (`npm ci`).
 """
 
+from datetime import date
+
 import pytest
 
 from .factories import EmployeeFactory
@@ -51,6 +53,37 @@ def test_detail(editor_page, assert_accessible, scheme, ana):
     assert_accessible(editor_page)
 
 
+def test_detail_with_contact_details_and_history(editor_page, assert_accessible, scheme, ana):
+    ana.pronouns, ana.work_email, ana.work_phone = "she/her", "ana@example.com", "+34911234567"
+    ana.office, ana.time_zone, ana.start_date = "Tower B, desk 12", "Europe/Madrid", date(2020, 1, 6)
+    ana.save()
+    ana.mobile = "+34612345678"
+    ana.save()
+    editor_page.emulate_media(color_scheme=scheme)
+    editor_page.goto(ana.get_absolute_url())
+    assert editor_page.get_by_role("link", name="+34 612 34 56 78").is_visible()
+    assert editor_page.locator(".history").is_visible()
+    assert_accessible(editor_page)
+
+
+def test_my_profile_with_errors(reader_page, reader, assert_accessible, scheme, ana):
+    ana.user = reader
+    ana.save()
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/me/")
+    reader_page.get_by_label("Mobile", exact=True).fill("612")
+    reader_page.get_by_role("button", name="Save").click()
+    assert reader_page.locator("#error-summary").is_visible()
+    assert_accessible(reader_page)
+
+
+def test_my_profile_of_an_unlinked_account(reader_page, assert_accessible, scheme):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/me/")
+    assert "not linked to an employee record" in reader_page.content()
+    assert_accessible(reader_page)
+
+
 def test_form_with_errors(editor_page, assert_accessible, scheme, coffee):
     editor_page.emulate_media(color_scheme=scheme)
     editor_page.goto("/employees/new/")
@@ -90,3 +123,54 @@ def test_list_at_360_pixels(reader_page, assert_accessible, scheme, everyone):
     reader_page.set_viewport_size({"width": 360, "height": 740})
     reader_page.goto("/")
     assert_accessible(reader_page)
+
+
+@pytest.fixture
+def organisation():
+    from .factories import DepartmentFactory
+
+    engineering = DepartmentFactory(name="Engineering", slug="engineering")
+    DepartmentFactory(name="Platform", slug="platform", parent=engineering)
+    head = EmployeeFactory(full_name="Ana García", job_title="Head of Engineering", department=engineering)
+    for n in range(6):
+        lead = EmployeeFactory(full_name=f"Lead {n}", department=engineering, manager=head)
+        EmployeeFactory(full_name=f"Engineer {n}", department=engineering, manager=lead)
+    return engineering
+
+
+def test_org_chart(reader_page, assert_accessible, scheme, organisation):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/org-chart/?department=engineering")
+    assert reader_page.locator(".org-node").count() == 13
+    assert_accessible(reader_page)
+
+
+def test_org_chart_prints_everyone_expanded(reader_page, organisation):
+    reader_page.goto("/org-chart/?department=engineering")
+    reader_page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert reader_page.locator(".org-tree details:not([open])").count() == 0
+    reader_page.emulate_media(media="print")
+    assert not reader_page.locator("nav.navbar").is_visible()
+
+
+def test_department_pages(reader_page, assert_accessible, scheme, organisation):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/departments/")
+    assert_accessible(reader_page)
+    reader_page.goto("/departments/engineering/")
+    assert "Platform" in reader_page.content()
+    assert_accessible(reader_page)
+
+
+def test_manager_suggestions(editor_page, organisation):
+    employee = EmployeeFactory(full_name="New Person")
+    editor_page.goto(f"{employee.get_absolute_url()}edit/")
+    editor_page.fill("#id_manager", "Lead 3")
+    editor_page.locator("#id_manager_options [role=option]").first.wait_for()
+    editor_page.keyboard.press("ArrowDown")
+    editor_page.keyboard.press("Enter")
+    assert editor_page.input_value("#id_manager") == "Lead 3"
+    editor_page.click("main button[type=submit]")
+    editor_page.wait_for_url(f"**{employee.get_absolute_url()}")
+    employee.refresh_from_db()
+    assert employee.manager.full_name == "Lead 3"

@@ -1,3 +1,4 @@
+import re
 import time
 
 import pytest
@@ -78,6 +79,8 @@ def admin_form_data(employee, **changes):
         "full_name": employee.full_name,
         "job_title": employee.job_title,
         "location": employee.location,
+        "mobile_visibility": employee.mobile_visibility,
+        "start_date_visibility": employee.start_date_visibility,
         "version": employee.version,
         **changes,
     }
@@ -101,6 +104,43 @@ def test_admin_saves_the_current_version(admin_client):
     assert admin_client.post(url, admin_form_data(employee, job_title="Lead")).status_code == 302
     employee.refresh_from_db()
     assert (employee.job_title, employee.version) == ("Lead", 2)
+
+
+def test_admin_links_a_user_account_to_an_employee(admin_client):
+    employee = EmployeeFactory(full_name="Pat Doe", job_title="Engineer", location="Madrid")
+    account = UserFactory(username="pat")
+    url = reverse("admin:employees_employee_change", args=[employee.pk])
+    form = admin_client.get(url).content.decode()
+    assert re.search(r'<select name="user"[^>]*class="admin-autocomplete', form)
+    found = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "pat", "app_label": "employees", "model_name": "employee", "field_name": "user"},
+    ).json()
+    assert [result["text"] for result in found["results"]] == ["pat"]
+    data = {
+        "full_name": "Pat Doe",
+        "job_title": "Engineer",
+        "location": "Madrid",
+        "user": account.pk,
+        "mobile_visibility": "managers",
+        "start_date_visibility": "managers",
+        "version": employee.version,
+    }
+    assert admin_client.post(url, data).status_code == 302
+    assert Employee.objects.get(pk=employee.pk).user == account
+
+
+def test_admin_refuses_a_duplicate_work_email_on_the_field(admin_client):
+    EmployeeFactory(work_email="ana@example.com")
+    data = {
+        "full_name": "Ana",
+        "job_title": "Engineer",
+        "location": "Madrid",
+        "work_email": "ANA@example.com",
+    }
+    response = admin_client.post(reverse("admin:employees_employee_add"), data)
+    assert response.status_code == 200
+    assert "Another employee already has the work email ANA@example.com." in response.content.decode()
 
 
 def test_admin_shows_an_employees_history(admin_client):
@@ -132,7 +172,8 @@ def test_admin_restores_a_deleted_employee_from_history(admin_client, coffee):
     record = Employee.history.filter(id=pk, history_type="~").latest()
     restore_url = reverse("admin:employees_employee_simple_history", args=[pk, record.history_id])
     form = admin_client.get(restore_url).context["adminform"].form
-    response = admin_client.post(restore_url, {**form.initial, "badges": [coffee.pk]})
+    initial = {name: value for name, value in form.initial.items() if value is not None}
+    response = admin_client.post(restore_url, {**initial, "badges": [coffee.pk]})
     assert response.status_code == 302
     restored = Employee.objects.get(pk=pk)
     assert (restored.full_name, restored.job_title) == ("Ana García", "Engineer")

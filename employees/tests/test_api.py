@@ -116,7 +116,8 @@ def test_page_out_of_range_is_404(reader_api):
 @pytest.mark.parametrize("count", [3, 30])
 def test_list_queries_do_not_grow_with_employees(reader_api, coffee, count, django_assert_max_num_queries):
     EmployeeFactory.create_batch(count, badges=[coffee])
-    with django_assert_max_num_queries(4):
+    # The token, the count, the page's rows (with their departments), their badges, their skills.
+    with django_assert_max_num_queries(5):
         assert reader_api.get(EMPLOYEES).status_code == 200
 
 
@@ -266,6 +267,14 @@ def test_staff_without_permissions_cannot_write(api):
         ({"full_name": "Ana\x00"}, "full_name", "Null characters are not allowed."),
         ({"badges": ["no-such-badge"]}, "badges", "Object with slug=no-such-badge does not exist."),
         ({"badges": "coffee-snob"}, "badges", 'Expected a list of items but got type "str".'),
+        ({"work_email": "ana@"}, "work_email", "Enter a valid email address."),
+        ({"mobile": "612 34 56 78"}, "mobile", "Enter a valid phone number."),
+        (
+            {"time_zone": "Mars/Olympus"},
+            "time_zone",
+            "“Mars/Olympus” is not a time zone name; use one such as “Europe/Madrid” or “America/New_York”.",
+        ),
+        ({"mobile_visibility": "friends"}, "mobile_visibility", '"friends" is not a valid choice.'),
     ],
 )
 def test_invalid_employee_is_400_with_field_errors(editor_api, coffee, changes, field, message):
@@ -273,6 +282,34 @@ def test_invalid_employee_is_400_with_field_errors(editor_api, coffee, changes, 
     assert response.status_code == 400
     assert response.json() == {field: [message]}
     assert not Employee.objects.exists()
+
+
+def test_contact_details_are_written_normalised(editor_api):
+    changes = {"work_email": "Ana@Example.COM", "work_phone": "+34 911 23 45 67", "start_date": "2020-01-06"}
+    response = editor_api.post(EMPLOYEES, new_employee(**changes), format="json")
+    assert response.status_code == 201
+    result = response.json()
+    assert (result["work_email"], result["work_phone"]) == ("Ana@example.com", "+34911234567")
+    assert (result["mobile"], result["start_date"], result["mobile_visibility"]) == (
+        "",
+        "2020-01-06",
+        "managers",
+    )
+
+
+def test_a_work_email_in_use_is_400_whatever_its_case(editor_api):
+    EmployeeFactory(work_email="ana@example.com")
+    response = editor_api.post(EMPLOYEES, new_employee(work_email="ANA@example.com"), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"work_email": ["Another employee already has this work email."]}
+
+
+def test_a_null_mobile_clears_it(editor_api):
+    employee = EmployeeFactory(mobile="+34612345678")
+    response = editor_api.patch(employee_url(employee), {"mobile": None}, format="json")
+    assert response.status_code == 200
+    assert response.json()["mobile"] == ""
+    assert Employee.objects.get(pk=employee.pk).mobile == ""
 
 
 def test_missing_fields_are_all_reported(editor_api):
@@ -346,3 +383,64 @@ def test_tokens_are_managed_in_the_admin(admin_client, reader):
     response = admin_client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": reader.pk})
     assert response.status_code == 302
     assert Token.objects.get(user=reader).key
+
+
+def test_department_manager_and_skills_are_read_and_written(editor_api):
+    from .factories import DepartmentFactory, SkillFactory
+
+    DepartmentFactory(name="Platform", slug="platform")
+    SkillFactory(name="Python", slug="python")
+    boss = EmployeeFactory(full_name="Boss")
+    payload = {
+        "full_name": "Ana",
+        "job_title": "Engineer",
+        "location": "Madrid",
+        "department": "platform",
+        "manager": str(boss.pk),
+        "skills": ["python", "Public speaking", "PYTHON"],
+    }
+    response = editor_api.post(EMPLOYEES, payload, format="json")
+    assert response.status_code == 201, response.data
+    data = response.json()
+    assert data["department"] == "platform"
+    assert data["department_name"] == "Platform"
+    assert data["manager"] == str(boss.pk)
+    assert data["skills"] == ["Public speaking", "Python"]
+
+
+def test_a_manager_loop_is_400_with_the_message(editor_api):
+    boss = EmployeeFactory(full_name="Boss")
+    ana = EmployeeFactory(full_name="Ana", manager=boss)
+    response = editor_api.patch(employee_url(boss), {"manager": str(ana.pk)}, format="json")
+    assert response.status_code == 400
+    assert response.data["manager"] == ["Boss cannot report to Ana, who already reports to Boss: Ana → Boss."]
+    boss.refresh_from_db()
+    assert boss.manager is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"department": "nowhere"}, "department"),
+        ({"skills": ["x" * 51]}, "skills"),
+        ({"skills": [""]}, "skills"),
+    ],
+)
+def test_bad_departments_and_skills_are_400(editor_api, changes, field):
+    employee = EmployeeFactory()
+    response = editor_api.patch(employee_url(employee), changes, format="json")
+    assert response.status_code == 400
+    assert field in response.data
+
+
+def test_filters_by_department_and_skill(reader_api):
+    from .factories import DepartmentFactory, SkillFactory
+
+    EmployeeFactory(
+        full_name="Ana", department=DepartmentFactory(slug="platform"), skills=[SkillFactory(slug="go")]
+    )
+    EmployeeFactory(full_name="Ben")
+    assert [
+        e["full_name"] for e in reader_api.get(EMPLOYEES, {"department": "platform"}).data["results"]
+    ] == ["Ana"]
+    assert [e["full_name"] for e in reader_api.get(EMPLOYEES, {"skill": "go"}).data["results"]] == ["Ana"]

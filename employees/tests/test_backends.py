@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user
 from django.contrib.auth.models import Group
 
-from .factories import UserFactory
+from .factories import EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +75,26 @@ def test_a_change_to_another_user_keeps_this_one_cached(reader_client, editor, d
     editor.save()  # as signing in does, to record last_login
     with django_assert_num_queries(0):
         assert signed_in_user(reader_client).username == "reader"
+
+
+def test_the_cached_user_comes_with_their_employee_record(reader_client, reader, django_assert_num_queries):
+    pat = EmployeeFactory(user=reader)
+    signed_in_user(reader_client).has_perm("employees.add_employee")
+    with django_assert_num_queries(0):
+        assert signed_in_user(reader_client).employee == pat
+
+
+def test_linking_and_unlinking_an_account_is_seen_at_once(reader_client, reader, editor):
+    assert not hasattr(signed_in_user(reader_client), "employee")
+    pat = EmployeeFactory(user=reader)
+    assert signed_in_user(reader_client).employee == pat
+    pat.user = editor  # the link moved to another account: the one it left must not keep it
+    pat.save()
+    assert not hasattr(signed_in_user(reader_client), "employee")
+
+
+def test_deleting_the_linked_employee_is_seen_at_once(reader_client, reader):
+    pat = EmployeeFactory(user=reader)
+    assert signed_in_user(reader_client).employee == pat
+    pat.delete()
+    assert not hasattr(signed_in_user(reader_client), "employee")

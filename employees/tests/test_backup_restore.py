@@ -39,7 +39,7 @@ def row_counts():
 @pytest.fixture
 def directory_data(editor):
     """The sample data, an editor, and an admin log entry: rows in every kind of table a backup must keep."""
-    call_command("loaddata", "badges", "sample_employees", verbosity=0)
+    call_command("loaddata", "badges", "departments", "skills", "sample_employees", verbosity=0)
     EmployeeFactory.create_batch(3)
     EditorFactory(username="second-editor")
     employee = Employee.objects.first()

@@ -82,7 +82,7 @@ def test_filter_by_location_and_badge(reader_page, ana, ben, gamer):
 
 def test_list_page_screenshot_with_the_sample_data(reader_page, screenshot):
     """The README's picture of the list: the sample data, as a reader sees it."""
-    call_command("loaddata", "badges", "sample_employees", verbosity=0)
+    call_command("loaddata", "badges", "departments", "skills", "sample_employees", verbosity=0)
     page = reader_page
     page.set_viewport_size({"width": 1200, "height": 900})
     page.goto("/")
@@ -147,6 +147,28 @@ def test_editor_edits_an_employee(editor_page, ana):
     expect(page.locator(".history")).to_contain_text("Principal Engineer")
     ana.refresh_from_db()
     assert ana.job_title == "Principal Engineer"
+
+
+def test_a_reader_keeps_their_own_profile_current(reader_page, reader, screenshot, ana):
+    ana.user = reader
+    ana.save()
+    page = reader_page
+    page.goto("/")
+    page.get_by_role("link", name="My profile").click()
+    expect(page).to_have_title("My profile · Employee Directory")
+    expect(page.get_by_label("Full name")).to_have_count(0)
+    page.get_by_label("Office or desk").fill("Tower B, desk 12")
+    page.get_by_label("Time zone").select_option("Europe/Madrid")
+    page.get_by_label("Pronouns").fill("she/her")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Your profile was updated.")
+    screenshot(page, "my-profile")
+    page.get_by_role("link", name="See your profile as others see it").click()
+    expect(page.get_by_role("heading", name="Ana García (she/her)")).to_be_visible()
+    expect(page.locator("dl")).to_contain_text("Tower B, desk 12")
+    expect(page.locator("dl")).to_contain_text("Europe/Madrid · local time")
+    ana.refresh_from_db()
+    assert ana.history.first().history_user == reader
 
 
 def test_editor_deletes_an_employee_after_confirming(editor_page, screenshot, ana):

@@ -4,7 +4,7 @@ from django.http import QueryDict
 from employees.filters import EmployeeFilter
 from employees.models import Employee
 
-from .factories import EmployeeFactory
+from .factories import DepartmentFactory, EmployeeFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,22 +15,62 @@ def employee_filter(query_string=""):
 
 @pytest.fixture
 def staff(coffee, gamer):
+    platform = DepartmentFactory(name="Platform", slug="platform")
+    design = DepartmentFactory(name="Design", slug="design")
+    python = SkillFactory(name="Python", slug="python")
+    spanish = SkillFactory(name="Spanish", slug="spanish")
     return [
-        EmployeeFactory(full_name="Ana One", job_title="Engineer", location="Madrid", badges=[coffee]),
-        EmployeeFactory(full_name="Ana Two", job_title="Engineer", location="Madrid", badges=[coffee, gamer]),
-        EmployeeFactory(full_name="Ana Three", job_title="Designer", location="Paris", badges=[gamer]),
-        EmployeeFactory(full_name="Ben Four", job_title="Engineer", location="Paris"),
+        EmployeeFactory(
+            full_name="Ana One",
+            job_title="Engineer",
+            location="Madrid",
+            badges=[coffee],
+            department=platform,
+            skills=[python, spanish],
+        ),
+        EmployeeFactory(
+            full_name="Ana Two",
+            job_title="Engineer",
+            location="Madrid",
+            badges=[coffee, gamer],
+            department=platform,
+            skills=[python],
+        ),
+        EmployeeFactory(
+            full_name="Ana Three", job_title="Designer", location="Paris", badges=[gamer], department=design
+        ),
+        EmployeeFactory(full_name="Ben Four", job_title="Engineer", location="Paris", skills=[spanish]),
     ]
 
 
-def test_facets_count_everyone_per_location_title_and_badge(staff):
+def test_facets_count_everyone_per_location_title_badge_department_and_skill(staff):
     facets = employee_filter().facets
     assert facets == {
         "total": 4,
         "location": [("Madrid", 2), ("Paris", 2)],
         "title": [("Designer", 1), ("Engineer", 3)],
         "badge": {"coffee-snob": 2, "gamer": 2},
+        "department": [("design", "Design", 1), ("platform", "Platform", 2)],
+        "skill": [("python", "Python", 2), ("spanish", "Spanish", 2)],
     }
+
+
+def test_department_and_skill_filters_combine_and_each_facet_ignores_its_own(staff):
+    facets = employee_filter("department=platform&skill=spanish").facets
+    assert facets["total"] == 1
+    assert facets["department"] == [("platform", "Platform", 1)]
+    assert facets["skill"] == [("python", "Python", 2), ("spanish", "Spanish", 1)]
+    assert [e.full_name for e in employee_filter("skill=python").qs] == ["Ana One", "Ana Two"]
+
+
+def test_unknown_department_or_skill_finds_nobody(staff):
+    assert employee_filter("department=nowhere").facets["total"] == 0
+    assert not employee_filter("skill=juggling").qs.exists()
+
+
+def test_search_finds_department_and_skill_names(staff):
+    assert {e.full_name for e in employee_filter("q=platform").qs} == {"Ana One", "Ana Two"}
+    assert {e.full_name for e in employee_filter("q=spanish").qs} == {"Ana One", "Ben Four"}
 
 
 def test_facets_count_the_current_search(staff):
@@ -99,7 +139,16 @@ def test_badge_facets_list_every_badge_in_catalogue_order(staff, coffee, gamer):
 
 
 @pytest.mark.parametrize(
-    "filters", ["", "&location=Madrid", "&badge=gamer", "&title=Engineer&badge=coffee-snob"]
+    "filters",
+    [
+        "",
+        "&location=Madrid",
+        "&badge=gamer",
+        "&title=Engineer&badge=coffee-snob",
+        "&department=platform",
+        "&skill=spanish",
+        "&department=design&skill=python",
+    ],
 )
 def test_a_search_counts_its_facets_as_the_directory_does(staff, filters):
     """A search's matches are counted from one set, the rest of the directory from the table: same rules."""

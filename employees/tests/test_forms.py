@@ -1,9 +1,11 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms import modelform_factory
 
-from employees.forms import EmployeeForm
+from employees.forms import EmployeeForm, PhoneField, VersionedEmployeeForm
 from employees.models import Employee
 
 from .factories import BadgeFactory, EmployeeFactory, image_bytes, photo_upload
@@ -161,3 +163,90 @@ class TestEditConflict:
         form = form_with(version="99")
         assert form.is_valid(), form.errors
         assert form.save().version == 1
+
+
+class TestContactDetails:
+    def test_work_email_is_stored_with_its_domain_in_lower_case(self):
+        form = form_with(work_email=" Ana.Garcia@Example.COM ")
+        assert form.is_valid(), form.errors
+        assert form.save().work_email == "Ana.Garcia@example.com"
+
+    @pytest.mark.parametrize("email", ["ana@example.com", "ANA@EXAMPLE.COM", "Ana@Example.com"])
+    def test_a_work_email_in_use_is_a_field_error_whatever_its_case(self, email):
+        EmployeeFactory(work_email="ana@example.com")
+        form = form_with(work_email=email)
+        assert not form.is_valid()
+        assert form.errors["work_email"] == [
+            f"Another employee already has the work email {email.split('@')[0]}@example.com."
+        ]
+
+    def test_an_employee_keeps_their_own_work_email(self):
+        employee = EmployeeFactory(work_email="ana@example.com")
+        form = EmployeeForm(
+            data={**VALID, "work_email": "ANA@example.com", "version": employee.version}, instance=employee
+        )
+        assert form.is_valid(), form.errors
+
+    def test_an_invalid_work_email_is_refused(self):
+        assert form_with(work_email="ana@").errors["work_email"] == ["Enter a valid email address."]
+
+    def test_several_employees_may_have_no_work_email(self):
+        EmployeeFactory(work_email="")
+        assert form_with(work_email="").is_valid()
+
+    def test_phone_numbers_are_stored_in_e164(self):
+        form = form_with(work_phone="+34 911 23 45 67", mobile="+44 7911 123456")
+        assert form.is_valid(), form.errors
+        employee = form.save()
+        assert Employee.objects.filter(pk=employee.pk).values_list("work_phone", "mobile").get() == (
+            "+34911234567",
+            "+447911123456",
+        )
+
+    @pytest.mark.parametrize("number", ["612 34 56 78", "+1 555", "call me"])
+    def test_without_a_default_region_a_number_needs_its_country_code(self, settings, number):
+        settings.PHONENUMBER_DEFAULT_REGION = None
+        form = form_with(mobile=number)
+        assert form.errors["mobile"] == [
+            "Enter the number with + and its country code, for example +34 612 345 678."
+        ]
+
+    def test_with_a_default_region_a_national_number_is_read_as_one_of_it(self, settings):
+        settings.PHONENUMBER_DEFAULT_REGION = "GB"
+        field = PhoneField(required=False)  # the region is read when the form class is made, at start-up
+        assert field.clean("020 7946 0958").as_e164 == "+442079460958"
+        assert field.clean("+34 911 23 45 67").as_e164 == "+34911234567"
+        with pytest.raises(ValidationError) as error:
+            field.clean("12")
+        assert error.value.messages == [
+            "Enter a phone number such as 0121 234 5678, or one of another country with + and its country "
+            "code, for example +34 612 345 678."
+        ]
+
+    def test_time_zone_is_a_choice_of_zone_names(self):
+        field = form_with()["time_zone"]
+        assert '<option value="Europe/Madrid">Europe/Madrid</option>' in str(field)
+        assert form_with(time_zone="Europe/Madrid").is_valid()
+        assert "is not a time zone name" in form_with(time_zone="Mars/Olympus").errors["time_zone"][0]
+
+    @pytest.mark.parametrize("posted", [{}, {"mobile_visibility": ""}])
+    def test_visibility_left_out_of_a_post_keeps_the_current_setting(self, posted):
+        employee = EmployeeFactory(mobile_visibility="editors")
+        form = EmployeeForm(data={**VALID, "version": employee.version, **posted}, instance=employee)
+        assert form.is_valid(), form.errors
+        assert form.save().mobile_visibility == "editors"
+        assert form_with(**posted).save().mobile_visibility == "managers"
+
+    def test_an_unknown_visibility_is_refused(self):
+        assert "mobile_visibility" in form_with(mobile_visibility="friends").errors
+
+    def test_the_admin_form_validates_work_email_and_phones_alike(self):
+        EmployeeFactory(work_email="ana@example.com")
+        form_class = modelform_factory(
+            Employee,
+            form=VersionedEmployeeForm,
+            fields=["full_name", "job_title", "location", "work_email", "mobile"],
+        )
+        form = form_class(data={**VALID, "work_email": "ANA@example.com", "mobile": "612"})
+        assert "Another employee already has" in form.errors["work_email"][0]
+        assert "+ and its country code" in form.errors["mobile"][0]

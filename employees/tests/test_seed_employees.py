@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 
-from employees.models import Badge, Employee
+from employees.models import Badge, Department, Employee, Skill
 
 pytestmark = pytest.mark.django_db
 
@@ -61,13 +62,14 @@ def test_count_must_be_positive(count):
 
 
 def index_and_constraint_definitions():
-    Links = Employee.badges.through
+    """Of the employee table and its badge and skill links, which a large load drops and rebuilds."""
+    tables = [model._meta.db_table for model in (Employee, Employee.badges.through, Employee.skills.through)]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = ANY(%s::regclass[])"
             " UNION ALL"
-            " SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass",
-            [[Employee._meta.db_table, Links._meta.db_table], Links._meta.db_table],
+            " SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ANY(%s::regclass[])",
+            [tables, tables],
         )
         return sorted(row[0] for row in cursor.fetchall())
 
@@ -103,3 +105,30 @@ def test_a_load_of_its_own_rebuilds_the_indexes_in_parallel_sessions():
     assert Employee.objects.count() == 10000
     assert Employee.objects.search("engineer").exists()
     assert_links_are_unique()
+
+
+def test_employees_have_departments_a_hierarchy_skills_and_contact_details():
+    seed("--count", "400", "--seed", "9", "--batch-size", "90")
+
+    assert Department.objects.count() >= 30
+    assert Skill.objects.count() >= 150
+    employees = list(Employee.objects.select_related("department").prefetch_related("badges", "skills"))
+    tops = [employee for employee in employees if employee.manager_id is None]
+    assert [employee.job_title for employee in tops] == ["Chief Executive Officer"]
+    spans = (
+        Employee.objects.filter(reports__isnull=False)
+        .annotate(n=Count("reports"))
+        .values_list("n", flat=True)
+    )
+    assert max(spans) <= 40  # the CEO and department heads have heads under them too; teams have 5 to 10
+    for employee in employees[:60]:
+        employee.full_clean(
+            validate_constraints=False
+        )  # valid phones, emails, time zones; no loop of managers
+        line = employee.reporting_line()
+        assert line[-1:] == tops[:1] or employee == tops[0]
+        assert employee.department is not None
+        assert employee.search_text == employee.build_search_text()
+    assert Employee.objects.filter(skills__isnull=False).distinct().count() > 250
+    employee = next(e for e in employees if e.skills.all())
+    assert employee in Employee.objects.search(employee.skills.all()[0].name)

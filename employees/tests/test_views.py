@@ -267,6 +267,67 @@ class TestDetail:
         assert reader_client.get(f"/employees/{bad_id}/").status_code == 404
 
 
+class TestContactDetails:
+    @pytest.fixture
+    def ana(self):
+        return EmployeeFactory(
+            full_name="Ana García",
+            pronouns="she/her",
+            work_email="ana@example.com",
+            work_phone="+34911234567",
+            mobile="+34612345678",
+            mobile_visibility="everyone",
+            office="Tower B, desk 12",
+            time_zone="Asia/Kolkata",
+        )
+
+    def test_detail_links_email_and_phones_and_shows_office_and_pronouns(self, reader_client, ana):
+        content = reader_client.get(ana.get_absolute_url()).content.decode()
+        assert '<a class="contact-link" href="mailto:ana@example.com">ana@example.com</a>' in content
+        assert '<a class="contact-link" href="tel:+34911234567">+34 911 23 45 67</a>' in content
+        assert '<a class="contact-link" href="tel:+34612345678">+34 612 34 56 78</a>' in content
+        assert "Tower B, desk 12" in content
+        assert re.search(r'<span dir="auto">Ana García</span> <small[^>]*>\(she/her\)</small></h1>', content)
+
+    def test_detail_shows_the_local_time_in_the_persons_time_zone(self, reader_client, ana):
+        content = reader_client.get(ana.get_absolute_url()).content.decode()
+        assert "Asia/Kolkata" in content
+        assert re.search(r'local time <time datetime="[0-9-]+T[0-9:.]+\+05:30">\d\d:\d\d</time>', content)
+
+    def test_detail_leaves_out_what_is_not_set(self, reader_client):
+        content = reader_client.get(EmployeeFactory().get_absolute_url()).content.decode()
+        for label in ["Work email", "Work phone", "Mobile", "Office or desk", "Time zone", "Start date"]:
+            assert f">{label}</dt>" not in content
+
+    def test_editor_saves_contact_details_from_the_edit_form(self, editor_client, ana):
+        data = {
+            **VALID,
+            "work_email": "ana.garcia@EXAMPLE.com",
+            "work_phone": "+34 911 00 00 00",
+            "mobile": "",
+            "mobile_visibility": "editors",
+            "office": "Room 4",
+            "time_zone": "Europe/Madrid",
+            "pronouns": "she/her",
+            "start_date": "2021-09-01",
+            "start_date_visibility": "everyone",
+            "version": ana.version,
+        }
+        response = editor_client.post(reverse("employees:update", args=[ana.pk]), data)
+        assert response.status_code == 302
+        ana.refresh_from_db()
+        assert (ana.work_email, str(ana.work_phone), ana.mobile) == (
+            "ana.garcia@example.com",
+            "+34911000000",
+            "",
+        )
+        assert (ana.time_zone, str(ana.start_date), ana.start_date_visibility) == (
+            "Europe/Madrid",
+            "2021-09-01",
+            "everyone",
+        )
+
+
 class TestCreate:
     def test_reader_is_forbidden_and_nothing_is_created(self, reader_client):
         assert reader_client.get(CREATE_URL).status_code == 403
