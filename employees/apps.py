@@ -11,4 +11,4 @@ class EmployeesConfig(AppConfig):
     verbose_name = _("Employee directory")
 
     def ready(self):
-        from . import signals  # noqa: F401 (connects the receivers)
+        from . import backends, signals  # noqa: F401 (connects the receivers)

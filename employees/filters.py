@@ -4,11 +4,12 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import CharField, Count, F, Value
+from django.db import connection
+from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .models import SEARCH_MAX_LENGTH, SEARCH_MIN_LENGTH, Badge, Employee
+from .models import SEARCH_MAX_LENGTH, SEARCH_MIN_LENGTH, Badge, Department, Employee, Skill
 from .signals import facets_generation
 
 # Facets the list page counts, by filter name: the column each counts and the filter it must ignore, so that
@@ -89,11 +90,11 @@ class EmployeeFilter(django_filters.FilterSet):
         """The valid filter values, by filter name; none when the page was opened without parameters."""
         return self.form.cleaned_data if self.is_bound else {}
 
-    def filtered_without(self, excluded):
-        """The queryset with every filter applied but ``excluded``."""
+    def filtered_without(self, *excluded):
+        """The queryset with every filter applied but those named in ``excluded``."""
         queryset = self.queryset.all()
         for name, value in self.applied.items():
-            if name not in {excluded, "sort"}:
+            if name not in {*excluded, "sort"}:
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
@@ -126,16 +127,37 @@ class EmployeeFilter(django_filters.FilterSet):
         return {"total": 0, "location": [], "title": [], "badge": {}, "department": [], "skill": []}
 
     def count_facets(self):
+        """The total and the counts per location, job title, badge, department and skill: one SQL query."""
+        rows = self.count_search_facets() if self.applied.get("q") else self.count_directory_facets()
+        facets = self.empty_facets()
+        for facet, value, label, count in rows:
+            if facet == "total":
+                facets["total"] = count
+            elif facet == "badge":
+                facets["badge"][value] = count
+            elif facet in NAMED_FACETS:
+                facets[facet].append((value, label, count))
+            else:
+                facets[facet].append((value, count))
+        facets["location"].sort()
+        facets["title"].sort()
+        for name in NAMED_FACETS:
+            facets[name].sort(key=lambda facet: (facet[1].casefold(), facet[0]))
+        return facets
+
+    def count_directory_facets(self):
+        """Without a search: each count reads the table through its own index."""
+
         def counts(queryset, facet, column, label):
             return (
                 queryset.order_by()
                 .annotate(facet=Value(facet), value=column, label=label)
-                .values("facet", "value", "label")
+                .values_list("facet", "value", "label")
                 .annotate(count=Count("pk"))
             )
 
         no_label = Value("", output_field=CharField())
-        total = counts(self.filtered_without(None), "total", Value(""), no_label)
+        total = counts(self.filtered_without(), "total", Value(""), no_label)
         per_facet = [
             counts(
                 self.filtered_without(name).filter(**{f"{column}__isnull": False}),
@@ -145,21 +167,72 @@ class EmployeeFilter(django_filters.FilterSet):
             )
             for name, column in FACET_FIELDS.items()
         ]
-        facets = self.empty_facets()
-        for row in total.union(*per_facet, all=True):
-            if row["facet"] == "total":
-                facets["total"] = row["count"]
-            elif row["facet"] == "badge":
-                facets["badge"][row["value"]] = row["count"]
-            elif row["facet"] in NAMED_FACETS:
-                facets[row["facet"]].append((row["value"], row["label"], row["count"]))
-            else:
-                facets[row["facet"]].append((row["value"], row["count"]))
-        facets["location"].sort()
-        facets["title"].sort()
-        for name in NAMED_FACETS:
-            facets[name].sort(key=lambda facet: (facet[1].casefold(), facet[0]))
-        return facets
+        return total.union(*per_facet, all=True)
+
+    def count_search_facets(self):
+        """With a search: the matches are found once, not once per count.
+
+        They are read into a materialized CTE with a flag per facet filter, and each count reads that set,
+        leaving out its own flag; the badge, department and skill counts join it to their tables.
+        """
+        BadgeLink, SkillLink = Employee.badges.through, Employee.skills.through
+        applied = self.applied
+        conditions = {
+            "location": lambda value: Q(location=value),
+            "title": lambda value: Q(job_title=value),
+            "badge": lambda value: Exists(
+                BadgeLink.objects.filter(employee=OuterRef("pk"), badge__slug=value)
+            ),
+            "department": lambda value: Exists(
+                Department.objects.filter(pk=OuterRef("department_id"), slug=value)
+            ),
+            "skill": lambda value: Exists(
+                SkillLink.objects.filter(employee=OuterRef("pk"), skill__slug=value)
+            ),
+        }
+        flags = {
+            f"by_{name}": ExpressionWrapper(condition(applied[name]), BooleanField())
+            if applied.get(name)
+            else ExpressionWrapper(Value(True), BooleanField())
+            for name, condition in conditions.items()
+        }
+        matches = (
+            self.filtered_without(*FACET_FIELDS)
+            .order_by()
+            .annotate(**flags)
+            .values("id", "location", "job_title", "department_id", *flags)
+        )
+        sql, params = matches.query.sql_with_params()
+
+        def where(facet):
+            return " AND ".join(flag for flag in flags if flag != f"by_{facet}")
+
+        tables = {model: model._meta.db_table for model in (Badge, BadgeLink, Department, Skill, SkillLink)}
+        query = f"""
+            WITH matches AS MATERIALIZED ({sql})
+            SELECT 'total', '', '', COUNT(*) FROM matches WHERE {where(None)}
+            UNION ALL
+            SELECT 'location', location, '', COUNT(*) FROM matches WHERE {where("location")} GROUP BY location
+            UNION ALL
+            SELECT 'title', job_title, '', COUNT(*) FROM matches WHERE {where("title")} GROUP BY job_title
+            UNION ALL
+            SELECT 'badge', badge.slug, '', COUNT(*) FROM matches
+            JOIN {tables[BadgeLink]} link ON link.employee_id = matches.id
+            JOIN {tables[Badge]} badge ON badge.id = link.badge_id
+            WHERE {where("badge")} GROUP BY badge.slug
+            UNION ALL
+            SELECT 'department', department.slug, department.name, COUNT(*) FROM matches
+            JOIN {tables[Department]} department ON department.id = matches.department_id
+            WHERE {where("department")} GROUP BY department.slug, department.name
+            UNION ALL
+            SELECT 'skill', skill.slug, skill.name, COUNT(*) FROM matches
+            JOIN {tables[SkillLink]} link ON link.employee_id = matches.id
+            JOIN {tables[Skill]} skill ON skill.id = link.skill_id
+            WHERE {where("skill")} GROUP BY skill.slug, skill.name
+        """  # noqa: S608 (table and column names from the models, values as parameters)
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall()
 
     def badge_facets(self):
         """Every badge, as (slug, name, employees found with it), in the catalogue's order."""

@@ -4,7 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
@@ -97,7 +97,8 @@ class MyProfileView(LoginRequiredMixin, VersionedUpdateMixin, SuccessMessageMixi
         return super().dispatch(request, *args, **kwargs)
 
     def get_object(self, queryset=None):
-        return self.request.user.employee
+        # Read now, not the copy cached with the signed-in user: an import may have changed it since.
+        return get_object_or_404(Employee, user=self.request.user)
 
 
 class EmployeeDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):

@@ -2,7 +2,8 @@ import itertools
 import unicodedata
 
 from django import template
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from employees.models import search_terms
 
@@ -14,6 +15,11 @@ def fold(char):
     return unicodedata.normalize("NFKD", char)[0].lower()[0]
 
 
+def fold_text(text):
+    # ASCII text folds by lower case alone, a hundred times faster than character by character.
+    return text.lower() if text.isascii() else "".join(fold(char) for char in text)
+
+
 @register.filter
 def highlight(text, query):
     """``text``, escaped, with each part matching a word of ``query`` (any case or accent) in <mark>."""
@@ -21,10 +27,10 @@ def highlight(text, query):
     terms = search_terms(query or "")
     if not terms:
         return conditional_escape(text)
-    folded = "".join(fold(char) for char in text)
+    folded = fold_text(text)
     marked = [False] * len(text)
     for term in terms:
-        term = "".join(fold(char) for char in term)
+        term = fold_text(term)
         start = folded.find(term)
         while start != -1:
             marked[start : start + len(term)] = [True] * len(term)
@@ -48,18 +54,19 @@ def facet_options(counts, selected):
     Built in Python: a directory has hundreds of job titles, and a template loop over them costs more than the
     rest of the page.
     """
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{} ({})</option>',
-        ((value, " selected" if value == selected else "", value, count) for value, count in counts),
-    )
+    return options(((value, value, count) for value, count in counts), selected)
 
 
 @register.filter
 def named_facet_options(counts, selected):
     """``<option>`` elements for (slug, name, count) triples, the selected slug marked."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{} ({})</option>',
-        ((slug, " selected" if slug == selected else "", name, count) for slug, name, count in counts),
-    )
+    return options(counts, selected)
+
+
+def options(choices, selected):
+    html = []
+    for value, label, count in choices:
+        marked = " selected" if value == selected else ""
+        html.append(f'<option value="{escape(value)}"{marked}>{escape(label)} ({int(count)})</option>')
+    # format_html per option costs as much again as the rest of a first page; each value is escaped here.
+    return mark_safe("".join(html))  # noqa: S308

@@ -1,6 +1,8 @@
 import pytest
+from django.contrib.auth import get_user
+from django.contrib.auth.models import Group
 
-from .factories import UserFactory
+from .factories import EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +29,72 @@ def test_inactive_users_have_no_permission(editor):
 def test_superusers_have_every_permission():
     admin = UserFactory(is_superuser=True)
     assert "auth.add_user" in admin.get_all_permissions()
+
+
+def signed_in_user(client):
+    return get_user(client.get("/healthz").wsgi_request)
+
+
+def test_a_signed_in_user_and_permissions_come_from_the_cache(editor_client, django_assert_num_queries):
+    signed_in_user(editor_client).has_perm("employees.add_employee")
+    with django_assert_num_queries(0):
+        user = signed_in_user(editor_client)
+        assert user.username == "editor"
+        assert user.has_perm("employees.add_employee")
+
+
+def test_a_revoked_permission_is_seen_at_once(editor_client, editor):
+    assert signed_in_user(editor_client).has_perm("employees.add_employee")
+    editor.groups.clear()
+    assert not signed_in_user(editor_client).has_perm("employees.add_employee")
+
+
+def test_a_group_losing_a_permission_is_seen_at_once(editor_client):
+    assert signed_in_user(editor_client).has_perm("employees.add_employee")
+    Group.objects.get(name="Editors").permissions.clear()
+    assert not signed_in_user(editor_client).has_perm("employees.add_employee")
+
+
+def test_a_deactivated_user_is_signed_out_at_once(reader_client, reader):
+    assert signed_in_user(reader_client).is_authenticated
+    reader.is_active = False
+    reader.save()
+    assert not signed_in_user(reader_client).is_authenticated
+
+
+def test_a_new_password_signs_out_other_sessions_at_once(reader_client, reader):
+    assert signed_in_user(reader_client).is_authenticated
+    reader.set_password("another long passphrase")
+    reader.save()
+    assert not signed_in_user(reader_client).is_authenticated
+
+
+def test_a_change_to_another_user_keeps_this_one_cached(reader_client, editor, django_assert_num_queries):
+    signed_in_user(reader_client).has_perm("employees.add_employee")
+    editor.first_name = "Eve"
+    editor.save()  # as signing in does, to record last_login
+    with django_assert_num_queries(0):
+        assert signed_in_user(reader_client).username == "reader"
+
+
+def test_the_cached_user_comes_with_their_employee_record(reader_client, reader, django_assert_num_queries):
+    pat = EmployeeFactory(user=reader)
+    signed_in_user(reader_client).has_perm("employees.add_employee")
+    with django_assert_num_queries(0):
+        assert signed_in_user(reader_client).employee == pat
+
+
+def test_linking_and_unlinking_an_account_is_seen_at_once(reader_client, reader, editor):
+    assert not hasattr(signed_in_user(reader_client), "employee")
+    pat = EmployeeFactory(user=reader)
+    assert signed_in_user(reader_client).employee == pat
+    pat.user = editor  # the link moved to another account: the one it left must not keep it
+    pat.save()
+    assert not hasattr(signed_in_user(reader_client), "employee")
+
+
+def test_deleting_the_linked_employee_is_seen_at_once(reader_client, reader):
+    pat = EmployeeFactory(user=reader)
+    assert signed_in_user(reader_client).employee == pat
+    pat.delete()
+    assert not hasattr(signed_in_user(reader_client), "employee")

@@ -136,3 +136,24 @@ def test_badge_facets_list_every_badge_in_catalogue_order(staff, coffee, gamer):
         ("gamer", "Gamer", 1),
         ("coffee-snob", "Coffee Snob", 0),
     ]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        "",
+        "&location=Madrid",
+        "&badge=gamer",
+        "&title=Engineer&badge=coffee-snob",
+        "&department=platform",
+        "&skill=spanish",
+        "&department=design&skill=python",
+    ],
+)
+def test_a_search_counts_its_facets_as_the_directory_does(staff, filters):
+    """A search's matches are counted from one set, the rest of the directory from the table: same rules."""
+    EmployeeFactory(full_name="Bea Five", job_title="Engineer", location="Madrid")
+    searched = employee_filter(f"q=ana{filters}").facets
+    # "Ana" is every employee but Ben and Bea: the same counts, taken without a search over those.
+    Employee.objects.exclude(full_name__startswith="Ana").delete()
+    assert searched == employee_filter(filters.lstrip("&")).facets

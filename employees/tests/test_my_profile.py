@@ -164,3 +164,13 @@ def test_anonymous_users_are_sent_to_sign_in(client):
     response = client.post(MY_PROFILE, {"office": "x"})
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_the_page_shows_the_record_as_it_is_now_not_as_cached_with_the_user(pat_client, pat):
+    pat_client.get(MY_PROFILE)
+    Employee.objects.filter(pk=pat.pk).update(
+        office="Tower C, desk 3", version=pat.version + 1
+    )  # as an import does
+    response = pat_client.get(MY_PROFILE)
+    assert "Tower C, desk 3" in response.content.decode()
+    assert response.context["form"].instance.version == pat.version + 1

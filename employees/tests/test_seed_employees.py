@@ -61,28 +61,50 @@ def test_count_must_be_positive(count):
     assert not Employee.objects.exists()
 
 
+def index_and_constraint_definitions():
+    """Of the employee table and its badge and skill links, which a large load drops and rebuilds."""
+    tables = [model._meta.db_table for model in (Employee, Employee.badges.through, Employee.skills.through)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = ANY(%s::regclass[])"
+            " UNION ALL"
+            " SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ANY(%s::regclass[])",
+            [tables, tables],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def assert_links_are_unique():
+    Links = Employee.badges.through
+    link = Links.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Links.objects.create(employee_id=link.employee_id, badge_id=link.badge_id)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="only the PostgreSQL load drops and rebuilds them"
 )
 def test_a_large_load_rebuilds_the_indexes_and_constraints_it_dropped():
-    def definitions():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = ANY(%s::regclass[])"
-                " UNION ALL"
-                " SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass",
-                [[Employee._meta.db_table, Links._meta.db_table], Links._meta.db_table],
-            )
-            return sorted(row[0] for row in cursor.fetchall())
-
-    Links = Employee.badges.through
-    before = definitions()
+    before = index_and_constraint_definitions()
     seed("--count", "10000", "--seed", "3", "--clear")
-    assert definitions() == before
-    link = Links.objects.first()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Links.objects.create(employee_id=link.employee_id, badge_id=link.badge_id)
+    assert index_and_constraint_definitions() == before
+    assert_links_are_unique()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="only the PostgreSQL load drops and rebuilds them"
+)
+def test_a_load_of_its_own_rebuilds_the_indexes_in_parallel_sessions():
+    """Outside a transaction of the caller's, the rows are committed and indexed from other sessions."""
+    before = index_and_constraint_definitions()
+    seed("--count", "10000", "--seed", "3", "--clear")
+    assert index_and_constraint_definitions() == before
+    assert Employee.objects.count() == 10000
+    assert Employee.objects.search("engineer").exists()
+    assert_links_are_unique()
 
 
 def test_employees_have_departments_a_hierarchy_skills_and_contact_details():
