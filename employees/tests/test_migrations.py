@@ -19,7 +19,7 @@ def latest():
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_existing_employees_stay_searchable_across_the_profiles_migration():
     """On SQLite the migration rebuilds the table: new rowids, and the search index must follow them."""
     old_apps = migrate(BEFORE_PROFILES)
