@@ -7,7 +7,7 @@ from rest_framework import routers, serializers, viewsets
 from rest_framework.schemas.inspectors import DefaultSchema
 
 from .filters import EmployeeFilter
-from .models import Badge, Department, Employee, Skill, normalize_email
+from .models import CONTACT_FIELDS, Badge, Department, Employee, Skill, normalize_email
 
 
 class BadgeSerializer(serializers.ModelSerializer):
@@ -91,15 +91,7 @@ class EmployeeSerializer(serializers.ModelSerializer):
             "location",
             "badges",
             "badge_names",
-            "work_email",
-            "work_phone",
-            "mobile",
-            "mobile_visibility",
-            "office",
-            "time_zone",
-            "pronouns",
-            "start_date",
-            "start_date_visibility",
+            *CONTACT_FIELDS,
             "department",
             "department_name",
             "manager",

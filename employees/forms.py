@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from .models import Badge, Employee, Skill, normalize_email, time_zone_names
+from .models import CONTACT_FIELDS, Badge, Employee, Skill, normalize_email, time_zone_names
 from .photos import photo_and_thumbnail
 
 VISIBILITY_FIELDS = ["mobile_visibility", "start_date_visibility"]
@@ -343,15 +343,7 @@ class EmployeeForm(SiteEmployeeFormMixin, VersionedEmployeeForm):
             "skills",
             "badges",
             "photo",
-            "work_email",
-            "work_phone",
-            "mobile",
-            "mobile_visibility",
-            "office",
-            "time_zone",
-            "pronouns",
-            "start_date",
-            "start_date_visibility",
+            *CONTACT_FIELDS,
             "version",
         ]
         widgets = {**VersionedEmployeeForm.Meta.widgets, "photo": PHOTO_WIDGET}

@@ -30,12 +30,14 @@ def not_blank(field):
     )
 
 
-class SlugNaturalKeyManager(models.Manager):
+class SlugNaturalKeyQuerySet(models.QuerySet):
+    """Rows found by their slug, the natural key their fixtures use."""
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
-class BadgeManager(SlugNaturalKeyManager):
+class BadgeQuerySet(SlugNaturalKeyQuerySet):
     def with_headcount(self):
         # Meta.ordering is not applied to a GROUP BY query, so the order is given again.
         return self.annotate(headcount=models.Count("employees")).order_by("position", "name")
@@ -53,7 +55,7 @@ class Badge(models.Model):
         _("position"), default=0, help_text=_("Badges are listed by position, then by name.")
     )
 
-    objects = BadgeManager()
+    objects = BadgeQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -68,10 +70,7 @@ class Badge(models.Model):
         return (self.slug,)
 
 
-class DepartmentQuerySet(models.QuerySet):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
+class DepartmentQuerySet(SlugNaturalKeyQuerySet):
     def tree(self):
         """Every department by slug, each with ``subdepartments``, its own ``headcount`` and the
         ``total_headcount`` of it and every department under it: one query, the tree built in memory."""
@@ -187,10 +186,7 @@ def unique_slug(model, text, fallback):
     return slug
 
 
-class SkillQuerySet(models.QuerySet):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
+class SkillQuerySet(SlugNaturalKeyQuerySet):
     def for_names(self, names):
         """The skills called ``names`` (any case), in that order; the missing ones new and not saved yet."""
         lower_names = [name.lower() for name in names]
@@ -248,6 +244,20 @@ class Visibility(models.TextChoices):
     EVERYONE = "everyone", _("Everyone")
     MANAGERS = "managers", _("Their managers and editors")
     EDITORS = "editors", _("Editors only")
+
+
+# How to reach someone and when they started: the forms, the API and the seed carry them beside the rest.
+CONTACT_FIELDS = [
+    "work_email",
+    "work_phone",
+    "mobile",
+    "mobile_visibility",
+    "office",
+    "time_zone",
+    "pronouns",
+    "start_date",
+    "start_date_visibility",
+]
 
 
 @cache

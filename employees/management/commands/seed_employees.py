@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from employees.models import Badge, Department, Employee, Skill, Visibility
+from employees.models import CONTACT_FIELDS, Badge, Department, Employee, Skill, Visibility
 from employees.signals import forget_facets
 
 # Word lists read best as text, so they are split rather than written as list literals.
@@ -407,15 +407,7 @@ COLUMNS = [
     "search_text",
     "department_id",
     "manager_id",
-    "work_email",
-    "work_phone",
-    "mobile",
-    "mobile_visibility",
-    "office",
-    "time_zone",
-    "pronouns",
-    "start_date",
-    "start_date_visibility",
+    *CONTACT_FIELDS,
 ]
 
 
