@@ -93,7 +93,7 @@ def test_a_large_load_rebuilds_the_indexes_and_constraints_it_dropped():
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="only the PostgreSQL load drops and rebuilds them"
 )
