@@ -10,6 +10,7 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
+from employees.filters import EmployeeFilter
 from employees.forms import EmployeeForm
 from employees.models import Employee
 from employees.signals import FACETS_GENERATION_KEY
@@ -185,6 +186,23 @@ class TestList:
             again = reader_client.get(LIST_URL, params).content.decode()
         assert "Ana" in again
         assert strip_tokens(again) == strip_tokens(first)
+
+    def test_a_page_seen_before_builds_no_filters(self, reader_client, employee, monkeypatch):
+        first = reader_client.get(LIST_URL, {"q": "ana"}).content.decode()
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the filters were built for a page seen before")
+
+        monkeypatch.setattr(EmployeeFilter, "__init__", refuse)
+        again = reader_client.get(LIST_URL, {"q": "ana"}).content.decode()
+        assert strip_tokens(again) == strip_tokens(first)
+
+    def test_a_granted_permission_shows_the_add_button_on_a_page_seen_before(self, reader_client, reader):
+        EmployeeFactory()
+        reader_client.get(LIST_URL)
+        reader.user_permissions.add(Permission.objects.get(codename="add_employee"))
+        content = reader_client.get(LIST_URL).content.decode()
+        assert f'class="btn btn-primary" href="{CREATE_URL}"' in content
 
     def test_an_old_page_is_not_served_once_the_cache_lost_its_generation(self, reader_client, employee):
         cache.delete(FACETS_GENERATION_KEY)  # a cache that starts empty, or restarted
