@@ -113,7 +113,13 @@ CACHES = {
     "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}"),
     # Parts of base.html (links, navigation), in each process's memory: their keys name all they show, so
     # they are never stale and need not be shared, and a release, which restarts the processes, empties it.
-    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"},
+    # Not kept in development, where base.html is edited without a restart.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+        if DEBUG
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Seconds the per-location, per-title and per-badge counts of a search are kept. Any change to an employee
