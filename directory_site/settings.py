@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "employees.context_processors.navigation",
             ],
         },
     },
@@ -108,7 +109,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # costs few SQL queries. The default file cache, in the project folder (not a world-writable temporary folder:
 # the cache holds pickles), is shared by every process of one machine, so a logout is seen by all gunicorn
 # workers; use redis:// or memcached when several machines serve the site.
-CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}"),
+    # Parts of base.html (links, navigation), in each process's memory: their keys name all they show, so
+    # they are never stale and need not be shared, and a release, which restarts the processes, empties it.
+    # Not kept in development, where base.html is edited without a restart.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+        if DEBUG
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+    },
+}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Seconds the per-location, per-title and per-badge counts of a search are kept. Any change to an employee
 # or a badge makes them stale at once, so this only bounds how long unused entries stay.

@@ -2,10 +2,14 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
@@ -19,6 +23,7 @@ from .filters import EmployeeFilter
 from .forms import EmployeeForm, MyProfileForm
 from .models import Badge, Department, Employee
 from .pagination import EmployeePaginator
+from .signals import facets_generation
 
 
 class EmployeeListView(LoginRequiredMixin, FilterView):
@@ -27,6 +32,19 @@ class EmployeeListView(LoginRequiredMixin, FilterView):
     paginate_by = 25
     context_object_name = "employees"
     template_name = "employees/employee_list.html"
+
+    def get(self, request, *args, **kwargs):
+        # A page seen before is its cached content: no filters, form, counts or page to build for it.
+        content = cache.get(make_template_fragment_key("employee-list", [self.content_version]))
+        if content is not None:
+            return TemplateResponse(request, self.template_name, {"content": content})
+        return super().get(request, *args, **kwargs)
+
+    @cached_property
+    def content_version(self):
+        """What the page's content depends on: the directory's state, the address and the reader's buttons."""
+        can_add = self.request.user.has_perm("employees.add_employee")
+        return f"{facets_generation()}:{can_add}:{self.request.get_full_path()}"
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return EmployeePaginator(queryset, per_page, count=self.filterset.facets["total"], **kwargs)

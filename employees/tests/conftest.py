@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 
 from .factories import BadgeFactory, EditorFactory, UserFactory
@@ -23,10 +23,12 @@ def _plain_static_files(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Sessions and facet counts live in the cache: every test starts without any."""
-    cache.clear()
+    """Sessions, facet counts and rendered fragments live in the caches: every test starts without any."""
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

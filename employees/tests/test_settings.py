@@ -50,6 +50,23 @@ def test_database_url_picks_the_engine(url, engine):
     assert result.stdout.split()[1] == engine
 
 
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [({"SECRET_KEY": "x" * 50}, "LocMemCache"), ({"DEBUG": "true"}, "DummyCache")],
+)
+def test_rendered_navigation_is_kept_in_production_only(env, backend):
+    # In development base.html is edited without a restart, which would keep showing the old navigation.
+    result = subprocess.run(
+        [sys.executable, "-c", "import directory_site.settings as s; print(s.CACHES['fragments'])"],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f".{backend}'" in result.stdout
+
+
 def log_one_warning(env):
     return subprocess.run(
         [

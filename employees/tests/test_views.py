@@ -10,6 +10,7 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
+from employees.filters import EmployeeFilter
 from employees.forms import EmployeeForm
 from employees.models import Employee
 from employees.signals import FACETS_GENERATION_KEY
@@ -185,6 +186,23 @@ class TestList:
             again = reader_client.get(LIST_URL, params).content.decode()
         assert "Ana" in again
         assert strip_tokens(again) == strip_tokens(first)
+
+    def test_a_page_seen_before_builds_no_filters(self, reader_client, employee, monkeypatch):
+        first = reader_client.get(LIST_URL, {"q": "ana"}).content.decode()
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the filters were built for a page seen before")
+
+        monkeypatch.setattr(EmployeeFilter, "__init__", refuse)
+        again = reader_client.get(LIST_URL, {"q": "ana"}).content.decode()
+        assert strip_tokens(again) == strip_tokens(first)
+
+    def test_a_granted_permission_shows_the_add_button_on_a_page_seen_before(self, reader_client, reader):
+        EmployeeFactory()
+        reader_client.get(LIST_URL)
+        reader.user_permissions.add(Permission.objects.get(codename="add_employee"))
+        content = reader_client.get(LIST_URL).content.decode()
+        assert f'class="btn btn-primary" href="{CREATE_URL}"' in content
 
     def test_an_old_page_is_not_served_once_the_cache_lost_its_generation(self, reader_client, employee):
         cache.delete(FACETS_GENERATION_KEY)  # a cache that starts empty, or restarted
@@ -441,6 +459,90 @@ class TestAuth:
     def test_staff_see_the_admin_link(self, admin_client, reader_client):
         assert reverse("admin:index") in admin_client.get(LIST_URL).content.decode()
         assert reverse("admin:index") not in reader_client.get(LIST_URL).content.decode()
+
+
+class TestNavigation:
+    """The navigation is rendered once per user and kept: each user must see their own, as it is now."""
+
+    MY_PROFILE = reverse("employees:my-profile")
+    ADMIN = reverse("admin:index")
+
+    @staticmethod
+    def signed_in(user):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        return client
+
+    @staticmethod
+    def user_menu(client, path=LIST_URL):
+        content = client.get(path).content.decode()
+        return content[content.index('<ul class="navbar-nav">') : content.index("</nav>")]
+
+    def test_each_user_sees_their_own_name_and_links(self, reader, editor):
+        editor.is_staff = True
+        editor.save()
+        EmployeeFactory(user=editor)
+        reader_client, editor_client = self.signed_in(reader), self.signed_in(editor)
+        for _ in range(2):
+            reader_menu, editor_menu = self.user_menu(reader_client), self.user_menu(editor_client)
+            assert ">reader<" in reader_menu
+            assert "editor" not in reader_menu
+            assert CREATE_URL not in reader_menu
+            assert self.MY_PROFILE not in reader_menu
+            assert self.ADMIN not in reader_menu
+            assert ">editor<" in editor_menu
+            assert "reader" not in editor_menu
+            assert all(url in editor_menu for url in [CREATE_URL, self.MY_PROFILE, self.ADMIN])
+
+    def test_each_browser_signs_out_with_its_own_csrf_token(self, reader, editor):
+        laptop, phone, editors_laptop = self.signed_in(reader), self.signed_in(reader), self.signed_in(editor)
+        for client in [laptop, phone, editors_laptop]:
+            content = client.get(LIST_URL).content.decode()
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1)
+            assert client.post(reverse("logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+            assert client.get(LIST_URL).status_code == 302
+
+    def test_a_granted_permission_shows_at_once(self, reader):
+        client = self.signed_in(reader)
+        assert CREATE_URL not in self.user_menu(client)
+        reader.user_permissions.add(Permission.objects.get(codename="add_employee"))
+        assert CREATE_URL in self.user_menu(client)
+
+    def test_a_new_user_name_shows_at_once(self, reader):
+        client = self.signed_in(reader)
+        assert ">reader<" in self.user_menu(client)
+        reader.username = "renamed"
+        reader.save()
+        menu = self.user_menu(client)
+        assert ">renamed<" in menu
+        assert ">reader<" not in menu
+
+    def test_staff_status_shows_at_once(self, reader):
+        client = self.signed_in(reader)
+        assert self.ADMIN not in self.user_menu(client)
+        reader.is_staff = True
+        reader.save()
+        assert self.ADMIN in self.user_menu(client)
+
+    def test_a_linked_employee_record_shows_my_profile_at_once(self, reader):
+        client = self.signed_in(reader)
+        assert self.MY_PROFILE not in self.user_menu(client)
+        pat = EmployeeFactory(user=reader)
+        assert self.MY_PROFILE in self.user_menu(client)
+        pat.delete()
+        assert self.MY_PROFILE not in self.user_menu(client)
+
+    def test_the_search_box_shows_this_pages_search(self, reader_client):
+        for query in ["ana", "ben"]:
+            content = reader_client.get(LIST_URL, {"q": query}).content.decode()
+            assert f'id="nav-search" name="q" value="{query}"' in content
+
+    def test_signed_out_visitors_get_no_user_menu(self, reader_client):
+        reader_client.get(LIST_URL)
+        reader_client.post(reverse("logout"))
+        content = reader_client.get(reverse("login")).content.decode()
+        assert 'id="user-menu"' not in content
+        assert ">reader<" not in content
 
 
 class TestHealth:
