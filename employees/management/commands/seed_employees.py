@@ -255,26 +255,15 @@ class Command(BaseCommand):
             if clear:
                 self.clear()
             company = Company(rng, departments(), skills())
-            insert = (
-                partial(self.insert_batch, company) if postgresql else partial(self.create_batch, company)
-            )
             # PostgreSQL builds an index and checks a constraint faster in one go than row by row: drop, load,
             # rebuild.
-            indexes, constraints = (
-                self.drop_indexes_and_constraints() if postgresql and count >= 10_000 else ([], [])
-            )
-            if not in_parallel:
-                self.load(map(insert, batches), count)
-                if indexes:
-                    self.rebuild(indexes, constraints)
+            dropped = self.drop_indexes_and_constraints() if postgresql and count >= 10_000 else ([], [], [])
+            if not postgresql:
+                self.load(map(partial(self.create_batch, company), batches), count)
+            elif not in_parallel:
+                self.load_postgresql(company, batches, *dropped, run=map)
         if in_parallel:
-            self.load(in_sessions(insert, batches), count)
-            if indexes:
-                self.rebuild_in_parallel(indexes, constraints)
-        if postgresql:
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {', '.join(self.tables())}")
-            self.step("analyzed")
+            self.load_postgresql(company, batches, *dropped, run=in_sessions)
         forget_facets()
         if verbosity:
             seconds = time.monotonic() - self.started
@@ -291,6 +280,50 @@ class Command(BaseCommand):
             for size in batches:
                 progress.update(size)
         self.step("rows loaded")
+
+    def load_postgresql(self, company, batches, indexes, constraints, checks, run):
+        """PostgreSQL makes up the rows itself; then the indexes are built, the constraints added back and
+        checked, and the tables analyzed. ``run`` is ``map`` in the caller's transaction, ``in_sessions``
+        otherwise: two at a time, each in a session of its own.
+
+        PostgreSQL before 18 builds a GIN index on one core, and the search text's takes the longest: it
+        starts first, and the other indexes are built beside it. The constraints come after, as they lock
+        the tables the indexes are being built on. A load interrupted before the end has some rows but not
+        all its indexes: run it again with --clear.
+        """
+
+        def insert(statements, batch):
+            start, stop = batch
+            self.run_sql(statements, {**company.sql_parameters, "start": start, "stop": stop})
+            return stop - start
+
+        self.load(run(partial(insert, company.inserts), batches), count=batches[-1][1])
+        if connection.in_atomic_block:
+            # Check the deferred foreign keys now: PostgreSQL builds no index over pending checks.
+            self.run_sql(["SET CONSTRAINTS ALL IMMEDIATE"])
+        # The GIN indexes first, the largest of all (the search text's) at the head.
+        indexes = sorted(indexes, key=lambda statement: ("gin" not in statement, "search" not in statement))
+        list(run(self.build, indexes))
+        self.step("indexes built")
+        with transaction.atomic():
+            self.run_sql(constraints)
+        list(
+            run(
+                lambda statement: self.run_sql([statement]),
+                [*checks, *(f"ANALYZE {t}" for t in self.tables())],
+            )
+        )
+        self.step("constraints checked, tables analyzed")
+
+    def build(self, statement):
+        self.run_sql([f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'", statement])
+        self.step(statement.split(" ON ")[0])
+
+    @staticmethod
+    def run_sql(statements, parameters=None):
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement, parameters)
 
     @staticmethod
     def tables():
@@ -333,52 +366,19 @@ class Command(BaseCommand):
             for name, _ in indexes:
                 if name not in dropped:
                     cursor.execute(f"DROP INDEX {name}")
-        return [definition for _, definition in indexes], [
-            f"ALTER TABLE {table} ADD CONSTRAINT {name} "
-            + (f"{kinds[kind]} USING INDEX {index}" if kind in kinds else definition)
-            for table, name, kind, definition, index in constraints
-        ]
-
-    def rebuild(self, indexes, constraints):
-        with connection.cursor() as cursor:
-            # Check the deferred foreign keys now: PostgreSQL builds no index over pending checks.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-            for statement in indexes + constraints:
-                cursor.execute(statement)
-
-    def rebuild_in_parallel(self, indexes, constraints):
-        """Build the indexes of the committed rows two at a time, each in a session of its own.
-
-        PostgreSQL before 18 builds a GIN index on one core, and the trigram index of the search text takes
-        the longest: the other indexes are built beside it. The constraints come after, as they lock the
-        tables the indexes are being built on. A load interrupted before the end has some rows but not all
-        its indexes: run it again with --clear.
-        """
-
-        def build(statement):
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-                cursor.execute(statement)
-            self.step(statement.split(" ON ")[0])
-
-        # The GIN indexes first, the largest of all (the search text's) at the head.
-        indexes = sorted(indexes, key=lambda statement: ("gin" not in statement, "search" not in statement))
-        list(in_sessions(build, indexes))
-        self.step("indexes built")
-        with transaction.atomic(), connection.cursor() as cursor:
-            for statement in constraints:
-                cursor.execute(statement)
-        self.step("constraints added")
-
-    def insert_batch(self, company, batch):
-        """PostgreSQL: the database makes up the batch's employees, badges and skills itself."""
-        start, stop = batch
-        parameters = {**company.sql_parameters, "start": start, "stop": stop}
-        with connection.cursor() as cursor:
-            for statement in company.insert_statements:
-                cursor.execute(statement, parameters)
-        return stop - start
+        return (
+            [definition for _, definition in indexes],
+            [
+                f"ALTER TABLE {table} ADD CONSTRAINT {name} "
+                + (f"{kinds[kind]} USING INDEX {index}" if kind in kinds else f"{definition} NOT VALID")
+                for table, name, kind, definition, index in constraints
+            ],
+            [
+                f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}"
+                for table, name, kind, *_ in constraints
+                if kind not in kinds
+            ],
+        )
 
     def create_batch(self, company, batch):
         start, stop = batch
@@ -679,32 +679,33 @@ class Company:
         """  # noqa: S608 (no user input)
 
     @functools.cached_property
-    def insert_statements(self):
+    def inserts(self):
         """The INSERTs of a batch's employees, badge links and skill links."""
         columns = ", ".join(["created_at", "updated_at", "photo", "photo_thumbnail", "version", *COLUMNS])
         badges = ", ".join(f"(%(badge_names)s::text[])[b{j}]" for j in range(max(BADGE_COUNTS)))
         skills = ", ".join(f"(%(skill_names)s::text[])[s{j}]" for j in range(max(SKILL_COUNTS)))
-        people = self.people_sql()
-        employees = f"""
-        INSERT INTO {Employee._meta.db_table} ({columns})
-        SELECT %(now)s::timestamptz, %(now)s::timestamptz, '', '', 1, id, full_name, job_title, location,
-            concat_ws(' ', full_name, job_title, location, department_name, {badges}, {skills}),
-            {", ".join(COLUMNS[5:])}
-        FROM ({people}) AS people
-        """  # noqa: S608 (no user input)
-        links = [
+        return [
             f"""
-            INSERT INTO {through._meta.db_table} (employee_id, {column})
-            SELECT id, (%({catalogue})s::bigint[])[slot]
-            FROM ({people}) AS people, unnest(ARRAY[{", ".join(f"{slots}{j}" for j in range(most))}]) AS slot
-            WHERE slot IS NOT NULL
-            """  # noqa: S608 (no user input)
-            for through, column, catalogue, slots, most in [
-                (Employee.badges.through, "badge_id", "badge_ids", "b", max(BADGE_COUNTS)),
-                (Employee.skills.through, "skill_id", "skill_ids", "s", max(SKILL_COUNTS)),
-            ]
+            INSERT INTO {Employee._meta.db_table} ({columns})
+            SELECT %(now)s::timestamptz, %(now)s::timestamptz, '', '', 1, id, full_name, job_title, location,
+                concat_ws(' ', full_name, job_title, location, department_name, {badges}, {skills}),
+                {", ".join(COLUMNS[5:])}
+            FROM ({self.people_sql()}) AS people
+            """,  # noqa: S608 (no user input)
+            *(
+                f"""
+                INSERT INTO {through._meta.db_table} (employee_id, {column})
+                SELECT id, (%({catalogue})s::bigint[])[slot]
+                FROM ({self.people_sql()}) AS people,
+                    unnest(ARRAY[{", ".join(f"{slots}{j}" for j in range(most))}]) AS slot
+                WHERE slot IS NOT NULL
+                """  # noqa: S608 (no user input)
+                for through, column, catalogue, slots, most in [
+                    (Employee.badges.through, "badge_id", "badge_ids", "b", max(BADGE_COUNTS)),
+                    (Employee.skills.through, "skill_id", "skill_ids", "s", max(SKILL_COUNTS)),
+                ]
+            ),
         ]
-        return [employees, *links]
 
     @functools.cached_property
     def sql_parameters(self):
