@@ -297,7 +297,7 @@ class Command(BaseCommand):
             self.run_sql(statements, {**company.sql_parameters, "start": start, "stop": stop})
             return stop - start
 
-        self.load(run(partial(insert, company.inserts), batches), count=batches[-1][1])
+        self.load(run(partial(insert, company.inserts), batches), count=batches[-1][-1])
         if connection.in_atomic_block:
             # Check the deferred foreign keys now: PostgreSQL builds no index over pending checks.
             self.run_sql(["SET CONSTRAINTS ALL IMMEDIATE"])
@@ -342,9 +342,9 @@ class Command(BaseCommand):
 
     def drop_indexes_and_constraints(self):
         """Drop the indexes of the employee tables, primary keys included, and their foreign keys and unique
-        constraints (their checks stay); return the statements that build the indexes again and those that
-        add the constraints back: primary keys and unique constraints on their rebuilt indexes, then foreign
-        keys, each checked in one pass."""
+        constraints (their checks stay). Return the statements that build the indexes again, those that add
+        the constraints back (primary keys and unique constraints on their rebuilt indexes, foreign keys not
+        yet checked), and those that check the foreign keys, in one pass each."""
         kinds = {"p": "PRIMARY KEY", "u": "UNIQUE"}
         with connection.cursor() as cursor:
             cursor.execute(
@@ -459,8 +459,9 @@ class Company:
     more memory than ten. Within a department, person n reports to person (n - 1) // span, so every manager
     has ``span`` (5 to 10) direct reports.
 
-    ``employee(number)`` makes one up in Python; ``people_sql()`` and the queries built on it describe the
-    same company to PostgreSQL, which makes up a whole batch itself from a hash of the run and each number.
+    ``employee(number)`` makes one up in Python (SQLite); ``people_sql()`` and the inserts built on it
+    describe the same hierarchy and choices to PostgreSQL, which makes up a whole batch itself from a hash of
+    the run and each number (so a seed gives other people there than in Python, the same ones every time).
     """
 
     def __init__(self, rng, departments, skills):
