@@ -317,7 +317,7 @@ def base_table_alias(compiler):
 
 
 class SearchFold(models.Func):
-    """Lower case without accents, by the IMMUTABLE SQL function that the trigram index is built on."""
+    """Lower case without accents, by the IMMUTABLE function that the trigram index is built on."""
 
     function = "employees_search_fold"
     output_field = models.TextField()

@@ -44,3 +44,18 @@ def test_existing_employees_stay_searchable_across_the_profiles_migration():
     migrate(latest())
     assert [e.full_name for e in Employee.objects.search("turing")] == ["Alan Turing"]
     assert [e.full_name for e in Employee.objects.search("lovelace")] == ["Ada Lovelace"]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the folding function is PostgreSQL's")
+def test_search_folding_is_lower_case_without_accents_as_unaccent_gives():
+    texts = ["José Núñez", "ÆRØ Straße", "Đorđe Łukasz", "İSTANBUL", "½ ﬁne", "", None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT employees_search_fold(t), lower(public.unaccent('public.unaccent'::regdictionary, t))"
+            " FROM unnest(%s::text[]) AS t",
+            [texts],
+        )
+        folded = cursor.fetchall()
+    assert [mine for mine, _ in folded] == [theirs for _, theirs in folded]
+    assert folded[0][0] == "jose nunez"

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
@@ -25,6 +27,13 @@ def test_the_same_seed_gives_the_same_employees():
     seed("--count", "40", "--seed", "7", "--clear")
     assert snapshot() == first
     assert len(first) == 40
+
+
+def test_the_same_seed_gives_the_same_employees_whatever_the_batch_size():
+    seed("--count", "90", "--seed", "7", "--clear", "--batch-size", "90")
+    first = snapshot()
+    seed("--count", "90", "--seed", "7", "--clear", "--batch-size", "17")
+    assert snapshot() == first
 
 
 def test_another_seed_gives_other_employees():
@@ -105,6 +114,29 @@ def test_a_load_of_its_own_rebuilds_the_indexes_in_parallel_sessions():
     assert Employee.objects.count() == 10000
     assert Employee.objects.search("engineer").exists()
     assert_links_are_unique()
+    in_parallel = every_column()
+    with transaction.atomic():
+        seed("--count", "10000", "--seed", "3", "--clear")  # in one session: the caller's transaction
+    assert every_column() == in_parallel
+
+
+def every_column():
+    employees = Employee.objects.order_by("pk").values_list(
+        *(
+            field.attname
+            for field in Employee._meta.concrete_fields
+            if field.attname not in {"created_at", "updated_at"}
+        )
+    )
+    links = [
+        sorted(
+            through.objects.values_list(
+                "employee_id", "badge_id" if through is Employee.badges.through else "skill_id"
+            )
+        )
+        for through in (Employee.badges.through, Employee.skills.through)
+    ]
+    return list(employees), links
 
 
 def test_employees_have_departments_a_hierarchy_skills_and_contact_details():
@@ -132,3 +164,28 @@ def test_employees_have_departments_a_hierarchy_skills_and_contact_details():
     assert Employee.objects.filter(skills__isnull=False).distinct().count() > 250
     employee = next(e for e in employees if e.skills.all())
     assert employee in Employee.objects.search(employee.skills.all()[0].name)
+
+
+def test_work_emails_are_unique():
+    seed("--count", "500", "--seed", "4")
+    seed("--count", "500", "--seed", "5")
+    emails = [email.lower() for email in Employee.objects.values_list("work_email", flat=True)]
+    assert all(emails)
+    assert len(set(emails)) == 1000
+
+
+def test_everyone_reports_up_a_line_of_existing_managers_to_a_chief_executive():
+    seed("--count", "700", "--seed", "6", "--clear", "--batch-size", "64")
+    managers = dict(Employee.objects.values_list("pk", "manager_id"))
+    tops = [pk for pk, manager in managers.items() if manager is None]
+    assert len(tops) == 1
+    for pk in managers:
+        line = [pk]
+        while managers[line[-1]] is not None:
+            assert managers[line[-1]] in managers  # the manager exists
+            line.append(managers[line[-1]])
+            assert len(line) <= len(set(line)) < 20  # no loop, and not absurdly deep
+        assert line[-1] == tops[0]
+    spans = Counter(manager for manager in managers.values() if manager is not None)
+    assert max(spans.values()) <= 40
+    assert len(spans) > 700 // 10  # managers with teams, not one boss for all

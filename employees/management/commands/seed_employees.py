@@ -1,4 +1,3 @@
-import bisect
 import datetime
 import functools
 import itertools
@@ -39,10 +38,11 @@ LAST_NAMES = (  # noqa: SIM905
     "Rodríguez Romero Rossi Ruiz Sánchez Santos Schäfer Schmidt Silva Smith Sørensen Suárez Suzuki Svensson "
     "Szabó Tanaka Torres Vázquez Wagner Wang Weiß Williams Wiśniewski Yamamoto Yılmaz Zhang Żukowski"  # noqa: RUF001 (a Turkish name)
 ).split()
-# Memory for each index build: GIN indexes build much faster when their entries fit in it.
-INDEX_BUILD_MEMORY = "512MB"
+# Memory for each index build: a GIN index builds much faster when its entries fit in it (the search text's
+# need about 1.5 GB for a million employees; the other indexes use far less).
+INDEX_BUILD_MEMORY = "2GB"
 BADGE_COUNTS = [0, 0, 1, 1, 1, 2, 2, 3]
-SENIORITIES = ["", "Junior ", "Senior ", "Lead ", "Principal ", "Head of "]
+SENIORITIES = ["", "Junior ", "Senior ", "Lead ", "Principal "]
 ROLES = (  # noqa: SIM905
     "Software Engineer|Data Engineer|Data Scientist|Product Manager|Product Designer|UX Researcher|"
     "QA Engineer|Site Reliability Engineer|Security Engineer|Engineering Manager|Technical Writer|"
@@ -243,40 +243,87 @@ class Command(BaseCommand):
         if seed is None:
             seed = random.SystemRandom().randrange(2**32)
         rng = random.Random(seed)  # noqa: S311 (synthetic data, not secrets)
-        started = time.monotonic()
+        self.verbosity = verbosity
+        self.started = time.monotonic()
         if not Badge.objects.exists():
             call_command("loaddata", "badges", verbosity=0)
         postgresql = connection.vendor == "postgresql"
-        # COPY FREEZE into tables emptied in the same transaction: rows are written visible to all, so that
-        # neither VACUUM nor the first searches rewrite every page to mark them so.
-        insert = partial(self.copy_batch, freeze=clear) if postgresql else self.create_batch
-        # Inside a caller's transaction (as in tests) other sessions cannot see the rows: no parallel build.
-        in_parallel = not connection.in_atomic_block
+        batches = [(start, min(start + batch_size, count)) for start in range(0, count, batch_size)]
+        # Inside a caller's transaction (as in tests) other sessions cannot see its rows: one session does it.
+        in_parallel = postgresql and not connection.in_atomic_block
         with transaction.atomic():
             if clear:
                 self.clear()
             company = Company(rng, departments(), skills())
-            # PostgreSQL builds an index and checks a foreign key faster in one go than row by row: drop,
-            # load, rebuild.
-            indexes, constraints = (
-                self.drop_secondary_indexes() if postgresql and count >= 10_000 else ([], [])
-            )
-            with tqdm(total=count, unit=" employees", disable=verbosity == 0) as progress:
-                for start in range(0, count, batch_size):
-                    size = min(batch_size, count - start)
-                    insert(company.employee(number) for number in range(start, start + size))
-                    progress.update(size)
-            if indexes and not in_parallel:
-                self.rebuild(indexes, constraints)
-        if indexes and in_parallel:
-            self.rebuild_in_parallel(indexes, constraints)
-        if postgresql:
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {', '.join(self.tables())}")
+            # PostgreSQL builds an index and checks a constraint faster in one go than row by row: drop, load,
+            # rebuild.
+            dropped = self.drop_indexes_and_constraints() if postgresql and count >= 10_000 else ([], [], [])
+            if not postgresql:
+                self.load(map(partial(self.create_batch, company), batches), count)
+            elif not in_parallel:
+                self.load_postgresql(company, batches, *dropped, run=map)
+        if in_parallel:
+            self.load_postgresql(company, batches, *dropped, run=in_sessions)
         forget_facets()
         if verbosity:
-            seconds = time.monotonic() - started
+            seconds = time.monotonic() - self.started
             self.stdout.write(f"Added {count:,} employees in {seconds:.1f} s (--seed {seed}).")
+
+    def step(self, done):
+        """With -v 2, how long the load has taken so far."""
+        if self.verbosity > 1:
+            self.stdout.write(f"{time.monotonic() - self.started:7.1f} s  {done}")
+
+    def load(self, batches, count):
+        """Run the inserts of ``batches`` (each returns its number of employees) with a progress bar."""
+        with tqdm(total=count, unit=" employees", disable=self.verbosity == 0) as progress:
+            for size in batches:
+                progress.update(size)
+        self.step("rows loaded")
+
+    def load_postgresql(self, company, batches, indexes, constraints, checks, run):
+        """PostgreSQL makes up the rows itself; then the indexes are built, the constraints added back and
+        checked, and the tables analyzed. ``run`` is ``map`` in the caller's transaction, ``in_sessions``
+        otherwise: two at a time, each in a session of its own.
+
+        PostgreSQL before 18 builds a GIN index on one core, and the search text's takes the longest: it
+        starts first, and the other indexes are built beside it. The constraints come after, as they lock
+        the tables the indexes are being built on. A load interrupted before the end has some rows but not
+        all its indexes: run it again with --clear.
+        """
+
+        def insert(statements, batch):
+            start, stop = batch
+            self.run_sql(statements, {**company.sql_parameters, "start": start, "stop": stop})
+            return stop - start
+
+        self.load(run(partial(insert, company.inserts), batches), count=batches[-1][-1])
+        if connection.in_atomic_block:
+            # Check the deferred foreign keys now: PostgreSQL builds no index over pending checks.
+            self.run_sql(["SET CONSTRAINTS ALL IMMEDIATE"])
+        # The GIN indexes first, the largest of all (the search text's) at the head.
+        indexes = sorted(indexes, key=lambda statement: ("gin" not in statement, "search" not in statement))
+        list(run(self.build, indexes))
+        self.step("indexes built")
+        with transaction.atomic():
+            self.run_sql(constraints)
+        list(
+            run(
+                lambda statement: self.run_sql([statement]),
+                [*checks, *(f"ANALYZE {t}" for t in self.tables())],
+            )
+        )
+        self.step("constraints checked, tables analyzed")
+
+    def build(self, statement):
+        self.run_sql([f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'", statement])
+        self.step(statement.split(" ON ")[0])
+
+    @staticmethod
+    def run_sql(statements, parameters=None):
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement, parameters)
 
     @staticmethod
     def tables():
@@ -293,97 +340,49 @@ class Command(BaseCommand):
                 for table in tables:
                     cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (table names from the models)
 
-    def drop_secondary_indexes(self):
-        """Drop the indexes of the employee tables that back no constraint, the employee table's foreign keys
-        (checked row by row otherwise), and the foreign keys and unique constraints of the badge and skill
-        links; return the statements that recreate the indexes and those that recreate the constraints."""
-        links = [through._meta.db_table for through in link_tables()]
+    def drop_indexes_and_constraints(self):
+        """Drop the indexes of the employee tables, primary keys included, and their foreign keys and unique
+        constraints (their checks stay). Return the statements that build the indexes again, those that add
+        the constraints back (primary keys and unique constraints on their rebuilt indexes, foreign keys not
+        yet checked), and those that check the foreign keys, in one pass each."""
+        kinds = {"p": "PRIMARY KEY", "u": "UNIQUE"}
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-                " WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary",
+                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+                " WHERE indrelid = ANY(%s::regclass[])",
                 [self.tables()],
             )
             indexes = cursor.fetchall()
-            for name, _ in indexes:
-                cursor.execute(f"DROP INDEX {name}")
             cursor.execute(
-                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE (conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u'))"
-                " OR (conrelid = %s::regclass AND contype = 'f')",
-                [links, Employee._meta.db_table],
+                "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid),"
+                " conindid::regclass::text FROM pg_constraint"
+                " WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('p', 'u', 'f') ORDER BY contype = 'f'",
+                [self.tables()],
             )
             constraints = cursor.fetchall()
-            for table, name, _ in constraints:
+            for table, name, *_ in reversed(constraints):
                 cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-        return [definition for _, definition in indexes], [
-            f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
-            for table, name, definition in constraints
-        ]
+            dropped = {index for _, _, kind, _, index in constraints if kind in kinds}
+            for name, _ in indexes:
+                if name not in dropped:
+                    cursor.execute(f"DROP INDEX {name}")
+        return (
+            [definition for _, definition in indexes],
+            [
+                f"ALTER TABLE {table} ADD CONSTRAINT {name} "
+                + (f"{kinds[kind]} USING INDEX {index}" if kind in kinds else f"{definition} NOT VALID")
+                for table, name, kind, definition, index in constraints
+            ],
+            [
+                f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}"
+                for table, name, kind, *_ in constraints
+                if kind not in kinds
+            ],
+        )
 
-    def rebuild(self, indexes, constraints):
-        with connection.cursor() as cursor:
-            # Check the deferred foreign keys now: PostgreSQL builds no index over pending checks.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-            for statement in indexes + constraints:
-                cursor.execute(statement)
-
-    def rebuild_in_parallel(self, indexes, constraints):
-        """Build the indexes of the committed rows two at a time, each in a session of its own.
-
-        PostgreSQL before 18 builds a GIN index on one core, and the trigram index of the search text takes
-        about half of a large load: the other indexes are built beside it. The constraints come after, as
-        they lock the tables the indexes are being built on. A load interrupted here has its rows but not
-        all its indexes: run it again with --clear.
-        """
-
-        def build(statement):
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-                    cursor.execute(statement)
-            finally:
-                connection.close()
-
-        # The GIN indexes first, the largest of all (the search text's) at the head.
-        indexes = sorted(indexes, key=lambda statement: ("gin" not in statement, "search" not in statement))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(build, indexes))
-        with transaction.atomic(), connection.cursor() as cursor:
-            for statement in constraints:
-                cursor.execute(statement)
-
-    def copy_batch(self, employees, freeze=False):
-        """PostgreSQL: COPY, an order of magnitude faster than INSERT for a million rows.
-
-        ``employees`` is a generator: PostgreSQL stores each row while the next one is made up.
-        """
-        now = timezone.now()
-        badge_links, skill_links = [], []
-        # Every NOT NULL column without a database default, which COPY would otherwise leave NULL.
-        columns = ", ".join(["created_at", "updated_at", "photo", "photo_thumbnail", "version", *COLUMNS])
-        with connection.cursor() as cursor:
-            options = " WITH (FREEZE)" if freeze else ""
-            with cursor.cursor.copy(
-                f"COPY {Employee._meta.db_table} ({columns}) FROM STDIN{options}"
-            ) as copy:
-                for employee in employees:
-                    copy.write_row((now, now, "", "", 1, *(employee[column] for column in COLUMNS)))
-                    badge_links.extend((employee["id"], badge) for badge in employee["badges"])
-                    skill_links.extend((employee["id"], skill) for skill in employee["skills"])
-            for through, links, column in [
-                (Employee.badges.through, badge_links, "badge_id"),
-                (Employee.skills.through, skill_links, "skill_id"),
-            ]:
-                with cursor.cursor.copy(
-                    f"COPY {through._meta.db_table} (employee_id, {column}) FROM STDIN{options}"
-                ) as copy:
-                    for link in links:
-                        copy.write_row(link)
-
-    def create_batch(self, employees):
-        employees = list(employees)
+    def create_batch(self, company, batch):
+        start, stop = batch
+        employees = [company.employee(number) for number in range(start, stop)]
         Employee.objects.bulk_create(
             Employee(**{column: employee[column] for column in COLUMNS}) for employee in employees
         )
@@ -397,6 +396,20 @@ class Command(BaseCommand):
             for employee in employees
             for skill in employee["skills"]
         )
+        return stop - start
+
+
+def in_sessions(function, items):
+    """``function`` of each of ``items``, two at a time, each in a database session of its own."""
+
+    def run(item):
+        try:
+            return function(item)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        yield from pool.map(run, items)
 
 
 COLUMNS = [
@@ -438,12 +451,17 @@ def skills():
 
 
 class Company:
-    """Made-up employees, one at a time: the first of a run heads the company, the next ones each head a
-    department, and everyone else joins a department under someone already there.
+    """Made-up employees: the first of a run heads the company, the next ones each head a department, and
+    everyone else joins the departments in turn, in proportion to their weights, under someone already there.
 
-    An employee's id encodes the run, the department and their place in it, so a manager's id is computed,
-    never stored: a million employees need no more memory than ten. Within a department, person n reports to
-    person (n - 1) // span, so every manager has ``span`` (5 to 10) direct reports.
+    An employee's id encodes the run, the department and their place in it, and both follow from the
+    employee's number in the run: a manager's id is computed, never stored, so a million employees need no
+    more memory than ten. Within a department, person n reports to person (n - 1) // span, so every manager
+    has ``span`` (5 to 10) direct reports.
+
+    ``employee(number)`` makes one up in Python (SQLite); ``people_sql()`` and the inserts built on it
+    describe the same hierarchy and choices to PostgreSQL, which makes up a whole batch itself from a hash of
+    the run and each number (so a seed gives other people there than in Python, the same ones every time).
     """
 
     def __init__(self, rng, departments, skills):
@@ -455,52 +473,66 @@ class Company:
         self.tag = f"{self.run & 0xFFFFFFF:07x}"
         # The run in the high bits, with the bits of a version 4 UUID set: the rest is department and member.
         self.high = uuid.UUID(int=self.run << 64, version=4).int
-        self.index = {department.pk: number for number, (department, _, _) in enumerate(departments)}
+        index = {department.pk: number for number, (department, _, _) in enumerate(departments)}
+        # Heads report to the head of the parent department; the heads of the top departments to the first.
+        self.parents = [
+            index[head.parent_id] if head.parent_id is not None else (0 if number else None)
+            for number, (head, _, _) in enumerate(departments)
+        ]
         self.spans = [rng.randint(5, 10) for _ in departments]
-        self.members = [0] * len(departments)
-        self.cumulative_weights = list(itertools.accumulate(weight for _, weight, _ in departments))
+        self.weights = [weight for _, weight, _ in departments]
+        # One turn of the wheel gives each department as many newcomers as its weight.
+        self.wheel = [
+            (department, offset) for department, weight in enumerate(self.weights) for offset in range(weight)
+        ]
+        self.salt = rng.getrandbits(48)
         self.phones = phone_prefixes()
         self.today = datetime.date.today()
 
     def employee_id(self, department, member):
         return uuid.UUID(int=self.high | (department << 32) | member)
 
+    def place(self, number):
+        """The department (its index) and the place in it of the employee ``number`` of this run."""
+        if number < len(self.departments):
+            return number, 0  # the first people head the departments, parents first
+        turn, slot = divmod(number - len(self.departments), len(self.wheel))
+        department, offset = self.wheel[slot]
+        return department, 1 + turn * self.weights[department] + offset
+
+    def manager(self, department, member):
+        if member > 0:
+            return self.employee_id(department, (member - 1) // self.spans[department])
+        parent = self.parents[department]
+        return None if parent is None else self.employee_id(parent, 0)
+
     def pick(self, items):
         """``rng.choice``, a few times faster: this runs ten times per employee."""
         return items[int(self.rng.random() * len(items))]
 
     def pick_some(self, items, counts):
-        """Some of ``items``, each at most once, in their order."""
-        indexes = {int(self.rng.random() * len(items)) for _ in range(self.pick(counts))}
-        return [items[i] for i in sorted(indexes)]
+        """Some of ``items`` in their order, each at most once: the i-th of n from the i-th n-th of them."""
+        return [
+            items[low + int(self.rng.random() * (high - low))]
+            for low, high in strata(len(items), self.pick(counts))
+        ]
 
     def employee(self, number):
         rng = self.rng
-        if number < len(self.departments):
-            department = number  # the first people head the departments, parents first
-        else:
-            total = self.cumulative_weights[-1]
-            department = bisect.bisect_right(self.cumulative_weights, rng.random() * total)
-        member = self.members[department]
-        self.members[department] += 1
+        department, member = self.place(number)
         head, _, roles = self.departments[department]
         first, last = self.pick(FIRST_NAMES), self.pick(LAST_NAMES)
         full_name = f"{first} {last}"
         if rng.random() < 0.15:
             full_name += f" {self.pick(LAST_NAMES)}"
         if member > 0:
-            manager = self.employee_id(department, (member - 1) // self.spans[department])
-            job_title = self.pick(SENIORITIES[:-1]) + (
+            job_title = self.pick(SENIORITIES) + (
                 self.pick(roles) if rng.random() < 0.8 else self.pick(ROLES)
             )
-        elif head.parent_id is not None:
-            manager = self.employee_id(self.index[head.parent_id], 0)
-            job_title = f"Head of {head.name}"
         elif department > 0:
-            manager = self.employee_id(0, 0)
             job_title = f"Head of {head.name}"
         else:
-            manager, job_title = None, "Chief Executive Officer"
+            job_title = "Chief Executive Officer"
         # A few big offices and many small ones, as in real companies.
         location = (
             LOCATIONS[min(int(rng.paretovariate(1.2)) - 1, len(LOCATIONS) - 1)]
@@ -529,7 +561,7 @@ class Company:
             "location": location,
             "search_text": search_text,
             "department_id": head.pk,
-            "manager_id": manager,
+            "manager_id": self.manager(department, member),
             "work_email": f"{ascii_word(first)}.{ascii_word(last)}.{self.tag}{number}@example.com",
             "work_phone": f"{landline_prefix}{int(rng.random() * 10_000):04}",
             "mobile": f"{mobile_prefix}{int(rng.random() * 10_000):04}" if rng.random() < 0.8 else "",
@@ -542,3 +574,179 @@ class Company:
             "badges": [pk for pk, _ in badges],
             "skills": [pk for pk, _ in skills],
         }
+
+    # PostgreSQL: the same company, made up by the database.
+
+    def people_sql(self):
+        """A query of the employees number %(start)s to %(stop)s - 1 of this run, with every column of the
+        employee table, and their badges and skills as 1-based indexes into the catalogues (b0, b1, ... and
+        s0, s1, ..., in order, NULL when fewer).
+
+        Each random choice is a hash of the employee's number salted by the run and the choice, so that the
+        same seed gives the same people however they are batched. ``OFFSET 0`` keeps a layer's columns from
+        being computed again for each use in the next one.
+        """
+        draws = itertools.count(self.salt)
+
+        def draw():
+            """A new random integer of the row in [0, 2**31)."""
+            return f"(hashint8extended(n, {next(draws)}) & 2147483647)::int"
+
+        def chance(probability):
+            return f"{draw()} < {int(probability * 2**31)}"
+
+        def index(size):
+            return f"1 + mod({draw()}, {size})"
+
+        def array(name):
+            numbers = all(isinstance(item, int | None) for item in self.sql_parameters[name])
+            kind = "bigint" if numbers else "text"
+            return f"(%({name})s::{kind}[])"
+
+        def pick(name):
+            return f"{array(name)}[{index(len(self.sql_parameters[name]))}]"
+
+        def some(size, count, name, most):
+            """pick_some's choice of ``count`` of ``size`` items, as ``most`` columns."""
+            slots = []
+            for j in range(most):
+                low, high = (
+                    f"({j} * {size} + {count} - 1) / {count}",
+                    f"({j + 1} * {size} + {count} - 1) / {count}",
+                )
+                slots.append(
+                    f"CASE WHEN {count} > {j} THEN 1 + {low} + mod({draw()}, {high} - {low}) END AS {name}{j}"
+                )
+            return ", ".join(slots)
+
+        def employee_id(department, member):
+            """Company.employee_id: the run, the variant bits, the department and the member."""
+            low = f"({department})::bigint << 32 | ({member}) | x'8000000000000000'::bigint"
+            return f"(%(run)s::text || to_hex({low}))::uuid"
+
+        def phone(prefixes):
+            return f"{array(prefixes)}[l] || lpad(mod({draw()}, 10000)::text, 4, '0')"
+
+        heads, turn = len(self.departments), len(self.wheel)
+        slot = f"1 + mod(n - {heads}, {turn})"
+        department = f"{array('wheel_departments')}[{slot}]"
+        return f"""
+        SELECT n, {employee_id("d - 1", "member")} AS id,
+            CASE WHEN member > 0 THEN {employee_id("d - 1", f"(member - 1) / {array('spans')}[d]")}
+                ELSE {employee_id(f"{array('parents')}[d]", "0")} END AS manager_id,
+            {array("first_names")}[f] || ' ' || {array("last_names")}[s]
+                || coalesce(' ' || {array("last_names")}[s2], '') AS full_name,
+            CASE WHEN member > 0 THEN {pick("seniorities")} || CASE WHEN {chance(0.8)}
+                    THEN {array("roles")}[{array("role_starts")}[d]
+                        + mod({draw()}, {array("role_counts")}[d])]
+                    ELSE {pick("all_roles")} END
+                WHEN d > 1 THEN 'Head of ' || {array("department_names")}[d]
+                ELSE 'Chief Executive Officer' END AS job_title,
+            {array("locations")}[l] AS location,
+            {array("department_names")}[d] AS department_name,
+            {array("department_ids")}[d] AS department_id,
+            {array("first_ascii")}[f] || '.' || {array("last_ascii")}[s] || '.' || %(tag)s::text || n
+                || '@example.com' AS work_email,
+            {phone("landline_prefixes")} AS work_phone,
+            CASE WHEN {chance(0.8)} THEN {phone("mobile_prefixes")} ELSE '' END AS mobile,
+            {pick("visibilities")} AS mobile_visibility,
+            {array("locations")}[l] || ', floor ' || {index(12)} || ', desk ' || {index(150)} AS office,
+            {array("time_zones")}[l] AS time_zone,
+            CASE WHEN {chance(0.3)} THEN {pick("pronouns")} ELSE '' END AS pronouns,
+            %(today)s::date - mod({draw()}, 15 * 365) AS start_date,
+            {pick("visibilities")} AS start_date_visibility,
+            {some(len(self.badges), "badges", "b", max(BADGE_COUNTS))},
+            {some(len(self.skills), "skills", "s", max(SKILL_COUNTS))}
+        FROM (
+            SELECT n,
+                CASE WHEN n < {heads} THEN n + 1 ELSE {department} END AS d,
+                CASE WHEN n < {heads} THEN 0
+                    ELSE 1 + (n - {heads}) / {turn} * {array("weights")}[{department}]
+                        + {array("wheel_offsets")}[{slot}] END AS member,
+                {index(len(FIRST_NAMES))} AS f,
+                {index(len(LAST_NAMES))} AS s,
+                CASE WHEN {chance(0.15)} THEN {index(len(LAST_NAMES))} END AS s2,
+                -- As random.paretovariate(1.2), for a few big offices and many small ones.
+                CASE WHEN {chance(0.5)}
+                    THEN least(floor(power(({draw()} + 1) / 2147483648.0::float8, -1 / 1.2))::int,
+                        {len(LOCATIONS)})
+                    ELSE {index(len(LOCATIONS))} END AS l,
+                {pick("badge_counts")} AS badges,
+                {pick("skill_counts")} AS skills
+            FROM generate_series(%(start)s, %(stop)s - 1) AS n
+            OFFSET 0
+        ) AS numbers
+        OFFSET 0
+        """  # noqa: S608 (no user input)
+
+    @functools.cached_property
+    def inserts(self):
+        """The INSERTs of a batch's employees, badge links and skill links."""
+        columns = ", ".join(["created_at", "updated_at", "photo", "photo_thumbnail", "version", *COLUMNS])
+        badges = ", ".join(f"(%(badge_names)s::text[])[b{j}]" for j in range(max(BADGE_COUNTS)))
+        skills = ", ".join(f"(%(skill_names)s::text[])[s{j}]" for j in range(max(SKILL_COUNTS)))
+        return [
+            f"""
+            INSERT INTO {Employee._meta.db_table} ({columns})
+            SELECT %(now)s::timestamptz, %(now)s::timestamptz, '', '', 1, id, full_name, job_title, location,
+                concat_ws(' ', full_name, job_title, location, department_name, {badges}, {skills}),
+                {", ".join(COLUMNS[5:])}
+            FROM ({self.people_sql()}) AS people
+            """,  # noqa: S608 (no user input)
+            *(
+                f"""
+                INSERT INTO {through._meta.db_table} (employee_id, {column})
+                SELECT id, (%({catalogue})s::bigint[])[slot]
+                FROM ({self.people_sql()}) AS people,
+                    unnest(ARRAY[{", ".join(f"{slots}{j}" for j in range(most))}]) AS slot
+                WHERE slot IS NOT NULL
+                """  # noqa: S608 (no user input)
+                for through, column, catalogue, slots, most in [
+                    (Employee.badges.through, "badge_id", "badge_ids", "b", max(BADGE_COUNTS)),
+                    (Employee.skills.through, "skill_id", "skill_ids", "s", max(SKILL_COUNTS)),
+                ]
+            ),
+        ]
+
+    @functools.cached_property
+    def sql_parameters(self):
+        roles = [department_roles for _, _, department_roles in self.departments]
+        return {
+            "run": f"{self.high >> 64:016x}",
+            "tag": self.tag,
+            "now": timezone.now(),
+            "today": self.today,
+            "first_names": FIRST_NAMES,
+            "first_ascii": [ascii_word(name) for name in FIRST_NAMES],
+            "last_names": LAST_NAMES,
+            "last_ascii": [ascii_word(name) for name in LAST_NAMES],
+            "seniorities": SENIORITIES,
+            "all_roles": ROLES,
+            "roles": [role for department_roles in roles for role in department_roles],
+            "role_starts": list(itertools.accumulate([1] + [len(r) for r in roles[:-1]])),
+            "role_counts": [len(r) for r in roles],
+            "locations": LOCATIONS,
+            "time_zones": [PLACES[location][1] for location in LOCATIONS],
+            "mobile_prefixes": [self.phones[PLACES[location][0]][0] for location in LOCATIONS],
+            "landline_prefixes": [self.phones[PLACES[location][0]][1] for location in LOCATIONS],
+            "visibilities": [str(visibility) for visibility in VISIBILITIES],
+            "pronouns": PRONOUNS,
+            "department_names": [head.name for head, _, _ in self.departments],
+            "department_ids": [head.pk for head, _, _ in self.departments],
+            "parents": self.parents,
+            "spans": self.spans,
+            "weights": self.weights,
+            "wheel_departments": [department + 1 for department, _ in self.wheel],
+            "wheel_offsets": [offset for _, offset in self.wheel],
+            "badge_counts": BADGE_COUNTS,
+            "skill_counts": SKILL_COUNTS,
+            "badge_ids": [pk for pk, _ in self.badges],
+            "badge_names": [name for _, name in self.badges],
+            "skill_ids": [pk for pk, _ in self.skills],
+            "skill_names": [name for _, name in self.skills],
+        }
+
+
+def strata(size, count):
+    """``count`` consecutive ranges (start, stop) that together cover range(size) as evenly as they can."""
+    return [((j * size + count - 1) // count, ((j + 1) * size + count - 1) // count) for j in range(count)]
