@@ -105,7 +105,7 @@ class EmployeeFilter(django_filters.FilterSet):
         found = self.counted[1]
         if found is None:
             return queryset
-        return self.queryset.filter(pk__in=found).order_by(*queryset.query.order_by)
+        return self.queryset.with_ids(found).order_by(*queryset.query.order_by)
 
     @property
     def facets(self):
