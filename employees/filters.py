@@ -1,4 +1,5 @@
 import hashlib
+from typing import NamedTuple
 
 import django_filters
 from django import forms
@@ -23,6 +24,16 @@ FACET_FIELDS = {
 }
 # Facets counted by slug and listed with the name read in the same query: (slug, name, count) by name.
 NAMED_FACETS = {"department": "department__name", "skill": "skills__name"}
+
+
+class Counts(NamedTuple):
+    """What the facets' query finds: the facets; with a search, the ids of the matches they count (else None);
+    whether more than SEARCH_MATCH_LIMIT match; whether a facet counts only that many of its matches."""
+
+    facets: dict
+    found: list | None = None
+    more: bool = False
+    sampled: bool = False
 
 
 class EmployeeOrderingFilter(django_filters.OrderingFilter):
@@ -102,29 +113,37 @@ class EmployeeFilter(django_filters.FilterSet):
         """``queryset``, this filter's rows in their order; with a search, only the matches the facets count
         (the first SEARCH_MATCH_LIMIT found, whose ids the facets' query read): what the list page ranks and
         pages, without searching again."""
-        found = self.counted[1]
-        if found is None:
+        if self.counted.found is None:
             return queryset
-        return self.queryset.with_ids(found).order_by(*queryset.query.order_by)
+        return self.queryset.with_ids(self.counted.found).order_by(*queryset.query.order_by)
 
     @property
     def facets(self):
         """How many employees the current filters find, in total and per location, job title and badge."""
-        return self.counted[0]
+        return self.counted.facets
 
     @property
     def more_than_limit(self):
         """Whether more than SEARCH_MATCH_LIMIT employees match the search: only that many are counted."""
-        return self.counted[2]
+        return self.counted.more
+
+    @property
+    def facets_sampled(self):
+        """Whether some of the counts per location, title… are those of the first SEARCH_MATCH_LIMIT found."""
+        return self.counted.sampled
+
+    @property
+    def match_limit(self):
+        return settings.SEARCH_MATCH_LIMIT
 
     @cached_property
     def counted(self):
-        """The facets; with a search the ids of the matches they count (else None); whether more match.
+        """The facets, with a search the ids of the matches they count, and whether they count them all.
 
         One SQL query for all, cached until an employee or a badge changes or FACETS_CACHE_SECONDS pass.
         """
         if self.is_bound and not self.is_valid():
-            return self.empty_facets(), None, False
+            return Counts(self.empty_facets())
         return cache.get_or_set(f"employees:facets:{self.facets_key}", self.count_facets, self.facets_timeout)
 
     @cached_property
@@ -151,15 +170,17 @@ class EmployeeFilter(django_filters.FilterSet):
 
         A search counts its first SEARCH_MATCH_LIMIT matches only, and tells whether more match.
         """
-        searched = bool(self.applied.get("q"))
+        searched, limit = bool(self.applied.get("q")), settings.SEARCH_MATCH_LIMIT
         rows = self.count_search_facets() if searched else self.count_directory_facets()
-        facets, found, more = self.empty_facets(), [] if searched else None, False
+        facets, found, more, sampled = self.empty_facets(), [] if searched else None, False, False
         for facet, value, label, count in rows:
             if facet == "total":
-                more = searched and count > settings.SEARCH_MATCH_LIMIT
-                facets["total"] = settings.SEARCH_MATCH_LIMIT if more else count
+                more = searched and count > limit
+                facets["total"] = limit if more else count
             elif facet == "found":
                 found.append(value)
+            elif facet == "read":
+                sampled = sampled or count > limit
             elif facet == "badge":
                 facets["badge"][value] = count
             elif facet in NAMED_FACETS:
@@ -170,7 +191,7 @@ class EmployeeFilter(django_filters.FilterSet):
         facets["title"].sort()
         for name in NAMED_FACETS:
             facets[name].sort(key=lambda facet: (facet[1].casefold(), facet[0]))
-        return facets, found, more
+        return Counts(facets, found, more, more or sampled)
 
     def count_directory_facets(self):
         """Without a search: each count reads the table through its own index."""
@@ -228,6 +249,7 @@ class EmployeeFilter(django_filters.FilterSet):
             UNION ALL
             SELECT 'found', CAST(id AS text), '', 0 FROM {matches(None)}
             UNION ALL
+            {" ".join(f"SELECT 'read', '', '', COUNT(*) FROM found_{name} UNION ALL" for name in found)}
             SELECT 'location', location, '', COUNT(*) FROM {matches("location")} GROUP BY location
             UNION ALL
             SELECT 'title', job_title, '', COUNT(*) FROM {matches("title")} GROUP BY job_title

@@ -163,6 +163,7 @@ def test_a_search_matching_more_than_the_limit_counts_only_the_first_found(staff
     settings.SEARCH_MATCH_LIMIT = 2
     employees = employee_filter("q=ana")
     assert employees.more_than_limit
+    assert employees.facets_sampled
     assert employees.facets["total"] == 2
     assert sum(count for _location, count in employees.facets["location"]) == 2
     assert sum(count for _title, count in employees.facets["title"]) == 2
@@ -173,6 +174,7 @@ def test_a_search_within_the_limit_counts_every_match_exactly(staff, settings):
     settings.SEARCH_MATCH_LIMIT = 3
     employees = employee_filter("q=ana")
     assert not employees.more_than_limit
+    assert not employees.facets_sampled
     assert employees.facets["total"] == 3
     assert employees.facets["location"] == [("Madrid", 2), ("Paris", 1)]
     assert employees.facets["badge"] == {"coffee-snob": 2, "gamer": 2}
@@ -185,6 +187,7 @@ def test_a_filtered_search_reads_the_filtered_matches_not_a_filtered_sample(staf
     EmployeeFactory.create_batch(5, full_name="Ana Other", job_title="Engineer", location="Madrid")
     employees = employee_filter("q=ana&location=Paris")
     assert not employees.more_than_limit
+    assert employees.facets_sampled
     assert employees.facets["total"] == 1
     assert [e.full_name for e in employees.first_found(employees.qs)] == ["Ana Three"]
     # The location facet ignores its own filter: it counts the first two found by the search alone.

@@ -272,6 +272,16 @@ class TestList:
         assert "count the first 3 people found" in content
         assert '<option value="Madrid">Madrid (3)</option>' in content
 
+    def test_a_filtered_search_says_when_a_list_counts_the_first_found(self, reader_client, settings):
+        settings.SEARCH_MATCH_LIMIT = 3
+        EmployeeFactory.create_batch(5, full_name="Ana", location="Madrid")
+        EmployeeFactory(full_name="Ana", location="Paris")
+        content = reader_client.get(LIST_URL, {"q": "ana", "location": "Paris"}).content.decode()
+        assert "1 employee" in content
+        assert "More than" not in content
+        # The location list ignores its own filter: it counts the first three people called Ana found.
+        assert "count the first 3 people found" in content
+
     def test_a_search_within_the_limit_shows_the_exact_count(self, reader_client, settings):
         settings.SEARCH_MATCH_LIMIT = 3
         EmployeeFactory.create_batch(3, full_name="Ana")
