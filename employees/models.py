@@ -448,17 +448,20 @@ class EmployeeQuerySet(models.QuerySet):
         """At most ``limit`` of these employees matching ``query`` (their ``fields``): the first found.
 
         Read in no order, so the database stops once it has enough, however many match: a broad search costs
-        what a narrow one does. On PostgreSQL the exact matches are read first, and the fuzzy ones only when
-        there are fewer exact ones than ``limit`` (they rank after them anyway).
+        what a narrow one does. On PostgreSQL they are read in the order they rank in: names starting with the
+        query (a range of employee_name_prefix_idx), then the other exact matches, then the fuzzy ones, each
+        only when the ones before are fewer than ``limit``.
         """
         terms = search_terms(query)
-        if connection.vendor == "postgresql" and terms:
-            every_word, _name_prefix, similar_name, _similarity = postgresql_search(" ".join(terms), terms)
-            if similar_name is not None:
-                exact = self.filter(every_word).order_by().values(*fields)[:limit]
-                fuzzy = self.filter(models.Q(similar_name) & ~every_word).order_by().values(*fields)
-                return exact.union(fuzzy, all=True)[:limit]
-        return self.search(query).order_by().values(*fields)[:limit]
+        if connection.vendor != "postgresql" or not terms:
+            return self.search(query).order_by().values(*fields)[:limit]
+        every_word, name_prefix, similar_name, _similarity = postgresql_search(" ".join(terms), terms)
+        # A name that starts with the query contains every word of it.
+        prefix = self.filter(name_prefix).order_by().values(*fields)[:limit]
+        others = [self.filter(every_word & ~models.Q(name_prefix)).order_by().values(*fields)[:limit]]
+        if similar_name is not None:
+            others.append(self.filter(models.Q(similar_name) & ~every_word).order_by().values(*fields))
+        return prefix.union(*others, all=True)[:limit]
 
     def with_ids(self, ids):
         """These employees whose id is in ``ids`` (strings), sent as one parameter however many there are.

@@ -167,6 +167,14 @@ class TestSearchOnPostgreSQL:
         assert {row["pk"] for row in Employee.objects.first_found("maria", 3, "pk")} == exact
         assert len(Employee.objects.first_found("maria", 4, "pk")) == 4
 
+    def test_first_found_reads_names_starting_with_the_query_first(self):
+        EmployeeFactory.create_batch(3, full_name="Bea Mariano")
+        prefix = {EmployeeFactory(full_name=f"María {n}").pk for n in range(2)}
+        assert {row["pk"] for row in Employee.objects.first_found("maria", 2, "pk")} == prefix
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        assert "employee_name_prefix_idx" in Employee.objects.first_found("maria", 2, "pk").explain()
+
     def test_uses_the_trigram_index(self):
         EmployeeFactory.create_batch(3)
         with connection.cursor() as cursor:
