@@ -125,6 +125,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Seconds the per-location, per-title and per-badge counts of a search are kept. Any change to an employee
 # or a badge makes them stale at once, so this only bounds how long unused entries stay.
 FACETS_CACHE_SECONDS = env.int("FACETS_CACHE_SECONDS", default=300)
+# The list page ranks and counts at most this many matches of a search and its filters, the first the
+# database finds, and says so when more match: a broad search ("ana") costs what a narrow one does.
+SEARCH_MATCH_LIMIT = env.int("SEARCH_MATCH_LIMIT", default=1000)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,11 +1,12 @@
 import hashlib
+from typing import NamedTuple
 
 import django_filters
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, CharField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models import CharField, Count, F, Value
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,16 @@ FACET_FIELDS = {
 }
 # Facets counted by slug and listed with the name read in the same query: (slug, name, count) by name.
 NAMED_FACETS = {"department": "department__name", "skill": "skills__name"}
+
+
+class Counts(NamedTuple):
+    """What the facets' query finds: the facets; with a search, the ids of the matches they count (else None);
+    whether more than SEARCH_MATCH_LIMIT match; whether a facet counts only that many of its matches."""
+
+    facets: dict
+    found: list | None = None
+    more: bool = False
+    sampled: bool = False
 
 
 class EmployeeOrderingFilter(django_filters.OrderingFilter):
@@ -98,14 +109,41 @@ class EmployeeFilter(django_filters.FilterSet):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    @cached_property
+    def first_found(self, queryset):
+        """``queryset``, this filter's rows in their order; with a search, only the matches the facets count
+        (the first SEARCH_MATCH_LIMIT found, whose ids the facets' query read): what the list page ranks and
+        pages, without searching again."""
+        if self.counted.found is None:
+            return queryset
+        return self.queryset.with_ids(self.counted.found).order_by(*queryset.query.order_by)
+
+    @property
     def facets(self):
-        """How many employees the current filters find, in total and per location, job title and badge.
+        """How many employees the current filters find, in total and per location, job title and badge."""
+        return self.counted.facets
+
+    @property
+    def more_than_limit(self):
+        """Whether more than SEARCH_MATCH_LIMIT employees match the search: only that many are counted."""
+        return self.counted.more
+
+    @property
+    def facets_sampled(self):
+        """Whether some of the counts per location, title… are those of the first SEARCH_MATCH_LIMIT found."""
+        return self.counted.sampled
+
+    @property
+    def match_limit(self):
+        return settings.SEARCH_MATCH_LIMIT
+
+    @cached_property
+    def counted(self):
+        """The facets, with a search the ids of the matches they count, and whether they count them all.
 
         One SQL query for all, cached until an employee or a badge changes or FACETS_CACHE_SECONDS pass.
         """
         if self.is_bound and not self.is_valid():
-            return self.empty_facets()
+            return Counts(self.empty_facets())
         return cache.get_or_set(f"employees:facets:{self.facets_key}", self.count_facets, self.facets_timeout)
 
     @cached_property
@@ -115,7 +153,7 @@ class EmployeeFilter(django_filters.FilterSet):
         filters = sorted(
             (name, str(value)) for name, value in self.applied.items() if name != "sort" and value
         )
-        digest = hashlib.sha256(repr(filters).encode()).hexdigest()
+        digest = hashlib.sha256(repr((filters, settings.SEARCH_MATCH_LIMIT)).encode()).hexdigest()
         return f"{facets_generation()}:{digest}"
 
     @property
@@ -127,12 +165,22 @@ class EmployeeFilter(django_filters.FilterSet):
         return {"total": 0, "location": [], "title": [], "badge": {}, "department": [], "skill": []}
 
     def count_facets(self):
-        """The total and the counts per location, job title, badge, department and skill: one SQL query."""
-        rows = self.count_search_facets() if self.applied.get("q") else self.count_directory_facets()
-        facets = self.empty_facets()
+        """The total and the counts per location, job title, badge, department and skill, and with a search
+        the ids of the matches counted: one SQL query.
+
+        A search counts its first SEARCH_MATCH_LIMIT matches only, and tells whether more match.
+        """
+        searched, limit = bool(self.applied.get("q")), settings.SEARCH_MATCH_LIMIT
+        rows = self.count_search_facets() if searched else self.count_directory_facets()
+        facets, found, more, sampled = self.empty_facets(), [] if searched else None, False, False
         for facet, value, label, count in rows:
             if facet == "total":
-                facets["total"] = count
+                more = searched and count > limit
+                facets["total"] = limit if more else count
+            elif facet == "found":
+                found.append(value)
+            elif facet == "read":
+                sampled = sampled or count > limit
             elif facet == "badge":
                 facets["badge"][value] = count
             elif facet in NAMED_FACETS:
@@ -143,7 +191,7 @@ class EmployeeFilter(django_filters.FilterSet):
         facets["title"].sort()
         for name in NAMED_FACETS:
             facets[name].sort(key=lambda facet: (facet[1].casefold(), facet[0]))
-        return facets
+        return Counts(facets, found, more, more or sampled)
 
     def count_directory_facets(self):
         """Without a search: each count reads the table through its own index."""
@@ -170,65 +218,55 @@ class EmployeeFilter(django_filters.FilterSet):
         return total.union(*per_facet, all=True)
 
     def count_search_facets(self):
-        """With a search: the matches are found once, not once per count.
+        """With a search: the counts of its first SEARCH_MATCH_LIMIT matches, one query.
 
-        They are read into a materialized CTE with a flag per facet filter, and each count reads that set,
-        leaving out its own flag; the badge, department and skill counts join it to their tables.
+        The matches of the search and every filter are read once into a materialized CTE, at most the
+        limit and one more (which tells that more match, without reading them all); the total and the facets
+        count the first SEARCH_MATCH_LIMIT of them. A facet whose filter is set counts, ignoring it, the
+        matches of the search and the other filters, read the same way into a CTE of its own. The badge,
+        department and skill counts join their tables.
         """
+        limit = settings.SEARCH_MATCH_LIMIT
         BadgeLink, SkillLink = Employee.badges.through, Employee.skills.through
-        applied = self.applied
-        conditions = {
-            "location": lambda value: Q(location=value),
-            "title": lambda value: Q(job_title=value),
-            "badge": lambda value: Exists(
-                BadgeLink.objects.filter(employee=OuterRef("pk"), badge__slug=value)
-            ),
-            "department": lambda value: Exists(
-                Department.objects.filter(pk=OuterRef("department_id"), slug=value)
-            ),
-            "skill": lambda value: Exists(
-                SkillLink.objects.filter(employee=OuterRef("pk"), skill__slug=value)
-            ),
-        }
-        flags = {
-            f"by_{name}": ExpressionWrapper(condition(applied[name]), BooleanField())
-            if applied.get(name)
-            else ExpressionWrapper(Value(True), BooleanField())
-            for name, condition in conditions.items()
-        }
-        matches = (
-            self.filtered_without(*FACET_FIELDS)
-            .order_by()
-            .annotate(**flags)
-            .values("id", "location", "job_title", "department_id", *flags)
-        )
-        sql, params = matches.query.sql_with_params()
+        search = self.applied["q"]
+        found = {"total": self.filtered_without("q")}
+        found |= {name: self.filtered_without("q", name) for name in FACET_FIELDS if self.applied.get(name)}
+        ctes, params = [], []
+        for name, queryset in found.items():
+            columns = ("id", "location", "job_title", "department_id")
+            sql, found_params = queryset.first_found(search, limit + 1, *columns).query.sql_with_params()
+            ctes.append(f"found_{name} AS MATERIALIZED ({sql})")
+            params.extend(found_params)
 
-        def where(facet):
-            return " AND ".join(flag for flag in flags if flag != f"by_{facet}")
+        def matches(facet):
+            source = f"found_{facet}" if facet in found else "found_total"
+            return f"(SELECT * FROM {source} LIMIT {int(limit)}) matches"  # noqa: S608 (names from the code)
 
         tables = {model: model._meta.db_table for model in (Badge, BadgeLink, Department, Skill, SkillLink)}
         query = f"""
-            WITH matches AS MATERIALIZED ({sql})
-            SELECT 'total', '', '', COUNT(*) FROM matches WHERE {where(None)}
+            WITH {", ".join(ctes)}
+            SELECT 'total', '', '', COUNT(*) FROM found_total
             UNION ALL
-            SELECT 'location', location, '', COUNT(*) FROM matches WHERE {where("location")} GROUP BY location
+            SELECT 'found', CAST(id AS text), '', 0 FROM {matches(None)}
             UNION ALL
-            SELECT 'title', job_title, '', COUNT(*) FROM matches WHERE {where("title")} GROUP BY job_title
+            {" ".join(f"SELECT 'read', '', '', COUNT(*) FROM found_{name} UNION ALL" for name in found)}
+            SELECT 'location', location, '', COUNT(*) FROM {matches("location")} GROUP BY location
             UNION ALL
-            SELECT 'badge', badge.slug, '', COUNT(*) FROM matches
+            SELECT 'title', job_title, '', COUNT(*) FROM {matches("title")} GROUP BY job_title
+            UNION ALL
+            SELECT 'badge', badge.slug, '', COUNT(*) FROM {matches("badge")}
             JOIN {tables[BadgeLink]} link ON link.employee_id = matches.id
             JOIN {tables[Badge]} badge ON badge.id = link.badge_id
-            WHERE {where("badge")} GROUP BY badge.slug
+            GROUP BY badge.slug
             UNION ALL
-            SELECT 'department', department.slug, department.name, COUNT(*) FROM matches
+            SELECT 'department', department.slug, department.name, COUNT(*) FROM {matches("department")}
             JOIN {tables[Department]} department ON department.id = matches.department_id
-            WHERE {where("department")} GROUP BY department.slug, department.name
+            GROUP BY department.slug, department.name
             UNION ALL
-            SELECT 'skill', skill.slug, skill.name, COUNT(*) FROM matches
+            SELECT 'skill', skill.slug, skill.name, COUNT(*) FROM {matches("skill")}
             JOIN {tables[SkillLink]} link ON link.employee_id = matches.id
             JOIN {tables[Skill]} skill ON skill.id = link.skill_id
-            WHERE {where("skill")} GROUP BY skill.slug, skill.name
+            GROUP BY skill.slug, skill.name
         """  # noqa: S608 (table and column names from the models, values as parameters)
         with connection.cursor() as cursor:
             cursor.execute(query, params)

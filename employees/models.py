@@ -1,3 +1,4 @@
+import json
 import uuid
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -371,6 +372,21 @@ def like_pattern(term, prefix_only=False):
     return f"{escaped}%" if prefix_only else f"%{escaped}%"
 
 
+def postgresql_search(query, terms):
+    """The conditions and order of a search on PostgreSQL: (every word occurs, the name starts with the query,
+    the name is similar to it, their similarity). Names are compared by similarity only from FUZZY_MIN_LENGTH
+    characters on; below it the last two are None."""
+    document, name = GeneratedColumn("search_folded"), GeneratedColumn("name_folded")
+    every_word = models.Q(*[Like(document, SearchFold(models.Value(like_pattern(term)))) for term in terms])
+    name_prefix = Like(name, SearchFold(models.Value(like_pattern(query, prefix_only=True))))
+    if len(query) < FUZZY_MIN_LENGTH:
+        return every_word, name_prefix, None, None
+    # Typos are forgiven in names only: names are short, so few rows share enough trigrams to be checked.
+    folded_query = SearchFold(models.Value(query))
+    similarity = models.Func(name, folded_query, function="similarity", output_field=models.FloatField())
+    return every_word, name_prefix, Similar(name, folded_query), similarity
+
+
 class EmployeeHistory(HistoricalRecords):
     """Change history that also records badge changes made from the badge's side, on each employee touched.
 
@@ -408,19 +424,11 @@ class EmployeeQuerySet(models.QuerySet):
         return self._search_fts5(" ".join(terms), terms)
 
     def _search_postgresql(self, query, terms):
-        document, name = GeneratedColumn("search_folded"), GeneratedColumn("name_folded")
-        folded_query = SearchFold(models.Value(query))
-        every_word = models.Q(
-            *[Like(document, SearchFold(models.Value(like_pattern(term)))) for term in terms]
-        )
-        name_prefix = Like(name, SearchFold(models.Value(like_pattern(query, prefix_only=True))))
-        if len(query) < FUZZY_MIN_LENGTH:
+        every_word, name_prefix, similar_name, similarity = postgresql_search(query, terms)
+        if similar_name is None:
             return self.filter(every_word).order_by(
                 models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
             )
-        # Typos are forgiven in names only: names are short, so few rows share enough trigrams to be checked.
-        similar_name = Similar(name, folded_query)
-        similarity = models.Func(name, folded_query, function="similarity", output_field=models.FloatField())
         return self.filter(every_word | models.Q(similar_name)).order_by(
             models.Case(models.When(name_prefix, then=0), models.When(every_word, then=1), default=2),
             models.Case(models.When(every_word, then=0.0), default=1.0 - similarity),
@@ -435,6 +443,37 @@ class EmployeeQuerySet(models.QuerySet):
         return self.filter(FullTextMatch(match)).order_by(
             models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
         )
+
+    def first_found(self, query, limit, *fields):
+        """At most ``limit`` of these employees matching ``query`` (their ``fields``): the first found.
+
+        Read in no order, so the database stops once it has enough, however many match: a broad search costs
+        what a narrow one does. On PostgreSQL they are read in the order they rank in: names starting with the
+        query (a range of employee_name_prefix_idx), then the other exact matches, then the fuzzy ones, each
+        only when the ones before are fewer than ``limit``.
+        """
+        terms = search_terms(query)
+        if connection.vendor != "postgresql" or not terms:
+            return self.search(query).order_by().values(*fields)[:limit]
+        every_word, name_prefix, similar_name, _similarity = postgresql_search(" ".join(terms), terms)
+        # A name that starts with the query contains every word of it.
+        prefix = self.filter(name_prefix).order_by().values(*fields)[:limit]
+        others = [self.filter(every_word & ~models.Q(name_prefix)).order_by().values(*fields)[:limit]]
+        if similar_name is not None:
+            others.append(self.filter(models.Q(similar_name) & ~every_word).order_by().values(*fields))
+        return prefix.union(*others, all=True)[:limit]
+
+    def with_ids(self, ids):
+        """These employees whose id is in ``ids`` (strings), sent as one parameter however many there are.
+
+        A parameter per id costs more to send than the query takes to run; and PostgreSQL, told how many
+        there are, may rather walk a sort order's index looking for them than read them and sort.
+        """
+        if connection.vendor == "postgresql":
+            found = RawSQL("SELECT unnest(string_to_array(%s, ',')::uuid[])", [",".join(ids)])
+        else:
+            found = RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+        return self.filter(pk__in=found)
 
     def managers_from(self, employee_id):
         """The employee ``employee_id``, their manager, their manager's manager… to the top, in that order.

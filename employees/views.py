@@ -47,7 +47,8 @@ class EmployeeListView(LoginRequiredMixin, FilterView):
         return f"{facets_generation()}:{can_add}:{self.request.get_full_path()}"
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        return EmployeePaginator(queryset, per_page, count=self.filterset.facets["total"], **kwargs)
+        count = self.filterset.facets["total"]
+        return EmployeePaginator(self.filterset.first_found(queryset), per_page, count=count, **kwargs)
 
 
 class EmployeeDetailView(LoginRequiredMixin, DetailView):

@@ -157,3 +157,48 @@ def test_a_search_counts_its_facets_as_the_directory_does(staff, filters):
     # "Ana" is every employee but Ben and Bea: the same counts, taken without a search over those.
     Employee.objects.exclude(full_name__startswith="Ana").delete()
     assert searched == employee_filter(filters.lstrip("&")).facets
+
+
+def test_a_search_matching_more_than_the_limit_counts_only_the_first_found(staff, settings):
+    settings.SEARCH_MATCH_LIMIT = 2
+    employees = employee_filter("q=ana")
+    assert employees.more_than_limit
+    assert employees.facets_sampled
+    assert employees.facets["total"] == 2
+    assert sum(count for _location, count in employees.facets["location"]) == 2
+    assert sum(count for _title, count in employees.facets["title"]) == 2
+    assert sum(count for _slug, _name, count in employees.facets["department"]) == 2
+
+
+def test_a_search_within_the_limit_counts_every_match_exactly(staff, settings):
+    settings.SEARCH_MATCH_LIMIT = 3
+    employees = employee_filter("q=ana")
+    assert not employees.more_than_limit
+    assert not employees.facets_sampled
+    assert employees.facets["total"] == 3
+    assert employees.facets["location"] == [("Madrid", 2), ("Paris", 1)]
+    assert employees.facets["badge"] == {"coffee-snob": 2, "gamer": 2}
+    assert [e.full_name for e in employees.first_found(employees.qs)] == ["Ana One", "Ana Three", "Ana Two"]
+
+
+def test_a_filtered_search_reads_the_filtered_matches_not_a_filtered_sample(staff, settings):
+    settings.SEARCH_MATCH_LIMIT = 2
+    # Five more people called Ana, all in Madrid: the first two found without the filter may all be in Madrid.
+    EmployeeFactory.create_batch(5, full_name="Ana Other", job_title="Engineer", location="Madrid")
+    employees = employee_filter("q=ana&location=Paris")
+    assert not employees.more_than_limit
+    assert employees.facets_sampled
+    assert employees.facets["total"] == 1
+    assert [e.full_name for e in employees.first_found(employees.qs)] == ["Ana Three"]
+    # The location facet ignores its own filter: it counts the first two found by the search alone.
+    assert sum(count for _location, count in employees.facets["location"]) == 2
+    assert employees.facets["title"] == [("Designer", 1)]
+
+
+def test_a_capped_search_pages_through_the_matches_it_counted(staff, settings):
+    settings.SEARCH_MATCH_LIMIT = 2
+    employees = employee_filter("q=ana")
+    rows = list(employees.first_found(employees.qs))
+    assert len(rows) == 2
+    # Ranked as the search ranks them.
+    assert rows == list(Employee.objects.search("ana").filter(pk__in=[row.pk for row in rows]))

@@ -127,6 +127,14 @@ class TestSearch:
         coffee.employees.clear()
         assert list(Employee.objects.search("coffee")) == []
 
+    def test_first_found_reads_at_most_the_limit_of_the_matches(self):
+        matches = {EmployeeFactory(full_name=f"Ana {n}").pk for n in range(5)}
+        EmployeeFactory(full_name="Ben Ode")
+        found = [row["pk"] for row in Employee.objects.first_found("ana", 3, "pk")]
+        assert len(found) == 3
+        assert set(found) <= matches
+        assert {row["pk"] for row in Employee.objects.first_found("ana", 10, "pk")} == matches
+
     def test_follows_edits(self):
         ana = EmployeeFactory(full_name="Ana")
         ana.full_name = "Beatriz"
@@ -152,6 +160,20 @@ class TestSearchOnPostgreSQL:
         prefix = EmployeeFactory(full_name="María Zed")
         EmployeeFactory(full_name="Olga Ode")
         assert list(Employee.objects.search("maria")) == [prefix, exact, fuzzy]
+
+    def test_first_found_reads_exact_matches_before_fuzzy_ones(self):
+        exact = {EmployeeFactory(full_name=f"Maria {n}").pk for n in range(3)}
+        EmployeeFactory(full_name="Mario Abe")
+        assert {row["pk"] for row in Employee.objects.first_found("maria", 3, "pk")} == exact
+        assert len(Employee.objects.first_found("maria", 4, "pk")) == 4
+
+    def test_first_found_reads_names_starting_with_the_query_first(self):
+        EmployeeFactory.create_batch(3, full_name="Bea Mariano")
+        prefix = {EmployeeFactory(full_name=f"María {n}").pk for n in range(2)}
+        assert {row["pk"] for row in Employee.objects.first_found("maria", 2, "pk")} == prefix
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        assert "employee_name_prefix_idx" in Employee.objects.first_found("maria", 2, "pk").explain()
 
     def test_uses_the_trigram_index(self):
         EmployeeFactory.create_batch(3)

@@ -257,6 +257,65 @@ class TestList:
         assert list(response.context["employees"]) == []
         assert message in response.content.decode()
 
+    def test_a_search_matching_more_than_the_limit_says_so(self, reader_client, settings):
+        settings.SEARCH_MATCH_LIMIT = 3
+        EmployeeFactory.create_batch(5, full_name="Ana <i>García</i>", location="Madrid")
+        response = reader_client.get(LIST_URL, {"q": "ana <i>"})
+        content = response.content.decode()
+        assert len(response.context["employees"]) == 3
+        assert "3+ employees" in content
+        assert (
+            "More than 3 people match “ana &lt;i&gt;”. Showing the first 3 found: add a word or a filter to "
+            "narrow the search." in content
+        )
+        assert "“ana <i>”" not in content
+        assert "count the first 3 people found" in content
+        assert '<option value="Madrid">Madrid (3)</option>' in content
+
+    def test_a_filtered_search_says_when_a_list_counts_the_first_found(self, reader_client, settings):
+        settings.SEARCH_MATCH_LIMIT = 3
+        EmployeeFactory.create_batch(5, full_name="Ana", location="Madrid")
+        EmployeeFactory(full_name="Ana", location="Paris")
+        content = reader_client.get(LIST_URL, {"q": "ana", "location": "Paris"}).content.decode()
+        assert "1 employee" in content
+        assert "More than" not in content
+        # The location list ignores its own filter: it counts the first three people called Ana found.
+        assert "count the first 3 people found" in content
+
+    def test_a_search_within_the_limit_shows_the_exact_count(self, reader_client, settings):
+        settings.SEARCH_MATCH_LIMIT = 3
+        EmployeeFactory.create_batch(3, full_name="Ana")
+        content = reader_client.get(LIST_URL, {"q": "ana"}).content.decode()
+        assert "3 employees" in content
+        assert "More than" not in content
+        assert "people found" not in content
+
+    def test_a_capped_search_pages_up_to_the_limit_and_no_further(self, reader_client, settings):
+        settings.SEARCH_MATCH_LIMIT = 30
+        EmployeeFactory.create_batch(40, full_name="Ana")
+        first = reader_client.get(LIST_URL, {"q": "ana"})
+        assert first.context["paginator"].num_pages == 2
+        last = reader_client.get(LIST_URL, {"q": "ana", "page": "last"})
+        assert last.context["page_obj"].number == 2
+        assert len(last.context["employees"]) == 5
+        # The pages show the same 30 people, each once.
+        shown = {e.pk for e in first.context["employees"]} | {e.pk for e in last.context["employees"]}
+        assert len(shown) == 30
+        assert reader_client.get(LIST_URL, {"q": "ana", "page": 3}).status_code == 404
+
+    @pytest.mark.parametrize("count", [5, 60])
+    def test_a_capped_search_costs_as_many_queries_as_any(
+        self, reader_client, coffee, count, settings, django_assert_max_num_queries
+    ):
+        settings.SEARCH_MATCH_LIMIT = 10
+        EmployeeFactory.create_batch(count, full_name="Ana", badges=[coffee])
+        reader_client.get(LIST_URL)  # the user and the badge catalogue are cached
+        # The counts (with the ids of the matches counted), the page and its badges.
+        with django_assert_max_num_queries(3):
+            assert reader_client.get(LIST_URL, {"q": "ana"}).status_code == 200
+        with django_assert_max_num_queries(2):
+            assert reader_client.get(LIST_URL, {"q": "ana", "sort": "-name"}).status_code == 200
+
 
 class TestDetail:
     def test_shows_the_employee(self, reader_client, employee):
