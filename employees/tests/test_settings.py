@@ -51,6 +51,28 @@ def test_database_url_picks_the_engine(url, engine):
 
 
 @pytest.mark.parametrize(
+    ("url", "backend"),
+    [
+        (None, "django.core.cache.backends.filebased.FileBasedCache"),
+        ("redis://cache:6379/0", "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_cache_url_picks_a_cache_the_image_can_use(url, backend):
+    # Several containers need a cache they share: redis:// must name a backend whose client is installed.
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, **({"CACHE_URL": url} if url else {})}
+    script = (
+        "import importlib, directory_site.settings as s; b = s.CACHES['default']['BACKEND'];"
+        " importlib.import_module(b.rpartition('.')[0]).__dict__[b.rpartition('.')[2]]"
+        "(s.CACHES['default']['LOCATION'], {})._cache if 'redis' in b else None; print(b)"
+    )
+    result = subprocess.run(  # noqa: S603 (the script is the literal above)
+        [sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [backend]
+
+
+@pytest.mark.parametrize(
     ("env", "backend"),
     [({"SECRET_KEY": "x" * 50}, "LocMemCache"), ({"DEBUG": "true"}, "DummyCache")],
 )
