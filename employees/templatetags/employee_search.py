@@ -2,7 +2,7 @@ import itertools
 import unicodedata
 
 from django import template
-from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
 from employees.models import search_terms
@@ -41,10 +41,11 @@ def highlight(text, query):
     position = 0
     for is_marked, run in itertools.groupby(marked):
         length = len(list(run))
-        chunk = text[position : position + length]
-        parts.append(format_html("<mark>{}</mark>", chunk) if is_marked else conditional_escape(chunk))
+        chunk = escape(text[position : position + length])
+        parts.append(f"<mark>{chunk}</mark>" if is_marked else chunk)
         position += length
-    return format_html_join("", "{}", ((part,) for part in parts))
+    # Every part is escaped above; format_html per part would cost a page more than the rest of its cells.
+    return mark_safe("".join(parts))  # noqa: S308
 
 
 @register.filter
