@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
@@ -6,11 +8,35 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .forms import VersionedEmployeeForm
 from .models import Badge, Department, Employee, Skill
 from .resources import EmployeeResource
 from .spreadsheets import IMPORT_FORMATS
+
+# Shown in the admin only to those who may change employees: with_private_fields decides who sees them on the
+# site, and a read-only admin page, a past version or a change's diff would otherwise show them to any staff.
+PRIVATE_FIELDS = ["mobile", "start_date"]
+
+
+def hides_private_fields(request):
+    return not request.user.has_perm("employees.change_employee")
+
+
+class PublicChangesContext(HistoricalRecordContextHelper):
+    """A change history entry's diff without the private fields."""
+
+    def context_for_delta_changes(self, delta):
+        changes = [change for change in delta.changes if change.field not in PRIVATE_FIELDS]
+        fields = [field for field in delta.changed_fields if field not in PRIVATE_FIELDS]
+        return super().context_for_delta_changes(replace(delta, changes=changes, changed_fields=fields))
+
+
+class PrivateFieldsMixin:
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        return exclude + PRIVATE_FIELDS if hides_private_fields(request) else exclude
 
 
 @admin.register(Badge)
@@ -54,7 +80,7 @@ class SkillAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(ImportMixin, SimpleHistoryAdmin):
+class EmployeeAdmin(PrivateFieldsMixin, ImportMixin, SimpleHistoryAdmin):
     """Change history, and imports of CSV and XLSX files: a preview of every row first, then all rows in one
     transaction."""
 
@@ -83,6 +109,11 @@ class EmployeeAdmin(ImportMixin, SimpleHistoryAdmin):
         # Reverting saves through the versioned form, whose row lock needs a transaction.
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def get_historical_record_context_helper(self, request, historical_record):
+        if hides_private_fields(request):
+            return PublicChangesContext(self.model, historical_record)
+        return super().get_historical_record_context_helper(request, historical_record)
+
     def has_import_permission(self, request):
         # An import both adds and changes employees.
         return request.user.has_perms(["employees.add_employee", "employees.change_employee"])
@@ -103,7 +134,7 @@ class EmployeeAdmin(ImportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Employee.history.model)
-class EmployeeHistoryAdmin(admin.ModelAdmin):
+class EmployeeHistoryAdmin(PrivateFieldsMixin, admin.ModelAdmin):
     """Every recorded change, deletions included: a deleted employee is restored from its history page."""
 
     list_display = ["full_name", "history_type", "history_date", "history_user", "history_link"]

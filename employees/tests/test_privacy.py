@@ -8,7 +8,7 @@ editor. test_access_control.py walks every URL pattern as a reader with the same
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -273,3 +273,43 @@ def test_an_editor_sees_every_value_after_writing_through_the_api(line):
     url = reverse("api:employee-detail", kwargs={"pk": line["pat"].pk})
     result = api.patch(url, {"mobile": MOBILE, "mobile_visibility": "editors"}, format="json").json()
     assert result["mobile"] == MOBILE
+
+
+@pytest.fixture
+def view_only_staff():
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_employee", "view_historicalemployee"])
+    )
+    return staff
+
+
+def admin_pages(pat):
+    """Every admin page that shows an employee's fields: the record, its history, a past version, the
+    historical record itself."""
+    record = pat.history.order_by("history_date").last()
+    return [
+        reverse("admin:employees_employee_change", args=[pat.pk]),
+        reverse("admin:employees_employee_history", args=[pat.pk]),
+        reverse("admin:employees_employee_simple_history", args=[pat.pk, record.history_id]),
+        reverse("admin:employees_historicalemployee_change", args=[record.history_id]),
+    ]
+
+
+def test_view_only_admin_staff_see_no_private_value(client, line, view_only_staff):
+    pat = plant_private_values(line["pat"], visibility=Visibility.EDITORS)
+    client.force_login(view_only_staff)
+    for url in admin_pages(pat):
+        page = content(client.get(url))
+        assert "Pat Private" in page, url
+        assert private_values_in(page) == set(), url
+
+
+def test_admin_staff_who_may_change_employees_see_every_value(client, line, view_only_staff):
+    pat = plant_private_values(line["pat"], visibility=Visibility.EDITORS)
+    view_only_staff.user_permissions.add(Permission.objects.get(codename="change_employee"))
+    client.force_login(view_only_staff)
+    pages = [content(client.get(url)) for url in admin_pages(pat)]
+    assert private_values_in(pages[0]) == {"mobile", "start_date"}
+    # The history's diff of the second save, where the values were planted.
+    assert private_values_in(pages[1]) == {"mobile", "start_date"}
