@@ -150,6 +150,17 @@ class TestSearchOnPostgreSQL:
         EmployeeFactory(full_name="Ben Ode")
         assert list(Employee.objects.search("jonh smith")) == [john]
 
+    def test_tolerates_a_typo_in_one_of_several_names(self):
+        # Plain similarity with the whole name (0.25) missed a surname among four names.
+        rodriguez = EmployeeFactory(full_name="Ana María Suárez Rodríguez")
+        EmployeeFactory(full_name="Ben Ode")
+        assert list(Employee.objects.search("rodrigez")) == [rodriguez]
+
+    def test_ranks_fuzzy_matches_most_similar_first(self):
+        rodrigo = EmployeeFactory(full_name="Ana Rodrigo")
+        rodriguez = EmployeeFactory(full_name="Ana Rodríguez")
+        assert list(Employee.objects.search("rodrigez")) == [rodriguez, rodrigo]
+
     def test_matches_inside_words(self):
         ana = EmployeeFactory(full_name="Ana García")
         assert list(Employee.objects.search("arcí")) == [ana]
