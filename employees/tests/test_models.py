@@ -99,6 +99,14 @@ class TestSearch:
         EmployeeFactory(full_name="Ben Ode")
         assert len(list(Employee.objects.search(query))) <= 1
 
+    def test_a_word_under_three_characters_matches_where_a_word_begins(self):
+        al = EmployeeFactory(full_name="Al Ode")
+        designer = EmployeeFactory(full_name="Bea Ode", job_title="Senior UX Designer")
+        EmployeeFactory(full_name="Cal Deluxe", job_title="Deluxe Designer")
+        assert list(Employee.objects.search("al")) == [al]
+        assert list(Employee.objects.search("ux")) == [designer]
+        assert list(Employee.objects.search("ux designer")) == [designer]
+
     def test_like_wildcards_are_plain_characters(self):
         EmployeeFactory(full_name="Ana García")
         assert list(Employee.objects.search("a%a")) == []
@@ -150,6 +158,17 @@ class TestSearchOnPostgreSQL:
         EmployeeFactory(full_name="Ben Ode")
         assert list(Employee.objects.search("jonh smith")) == [john]
 
+    def test_tolerates_a_typo_in_one_of_several_names(self):
+        # Plain similarity with the whole name (0.25) missed a surname among four names.
+        rodriguez = EmployeeFactory(full_name="Ana María Suárez Rodríguez")
+        EmployeeFactory(full_name="Ben Ode")
+        assert list(Employee.objects.search("rodrigez")) == [rodriguez]
+
+    def test_ranks_fuzzy_matches_most_similar_first(self):
+        rodrigo = EmployeeFactory(full_name="Ana Rodrigo")
+        rodriguez = EmployeeFactory(full_name="Ana Rodríguez")
+        assert list(Employee.objects.search("rodrigez")) == [rodriguez, rodrigo]
+
     def test_matches_inside_words(self):
         ana = EmployeeFactory(full_name="Ana García")
         assert list(Employee.objects.search("arcí")) == [ana]
@@ -174,6 +193,14 @@ class TestSearchOnPostgreSQL:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
         assert "employee_name_prefix_idx" in Employee.objects.first_found("maria", 2, "pk").explain()
+
+    def test_a_search_of_short_words_reads_them_from_the_trigram_index(self):
+        EmployeeFactory.create_batch(3)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = Employee.objects.search("zz").explain()
+        # A word inside other words ('%zz%') gives the index no trigram to look up: it would be read whole.
+        assert "Index Cond: (search_folded ~~ '% zz%'::text)" in plan
 
     def test_uses_the_trigram_index(self):
         EmployeeFactory.create_batch(3)
