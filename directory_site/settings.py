@@ -121,15 +121,15 @@ CACHES = {
         "LOCATION": "fragments",
     },
     # Whole list pages as each reader saw them (employees.views.KeptPageMixin), kept like the fragments and
-    # for the same reasons. About 50 kB each: at most MAX_ENTRIES per process (the least recently read go
-    # first), each for at most TIMEOUT seconds.
+    # for the same reasons. About 50 kB each, so at most 5 MB per process: MAX_ENTRIES pages (the least
+    # recently read go first), each for at most TIMEOUT seconds.
     "pages": {
         "BACKEND": "django.core.cache.backends.dummy.DummyCache"
         if DEBUG
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
         "TIMEOUT": 300,
-        "OPTIONS": {"MAX_ENTRIES": 200},
+        "OPTIONS": {"MAX_ENTRIES": 100},
     },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
