@@ -32,7 +32,7 @@ from .pagination import EmployeePaginator
 from .signals import facets_generation
 
 # Where a kept page's CSRF token goes: every response gets its own, freshly masked. Random, so that nothing
-# typed into a search can put it in a page; pages are kept in each process's memory, which all share it.
+# typed into a search can put it in a page; it need not outlive the processes that keep the pages.
 CSRF_TOKEN_PLACEHOLDER = secrets.token_hex(16)
 
 
