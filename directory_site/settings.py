@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "directory_site.middleware.cross_origin_resource_policy",
     "directory_site.middleware.reject_nul_in_headers",
-    "csp.middleware.CSPMiddleware",
+    "directory_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -119,6 +119,17 @@ CACHES = {
         if DEBUG
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
+    },
+    # Whole list pages as each reader saw them (employees.views.KeptPageMixin), kept like the fragments and
+    # for the same reasons. About 50 kB each, so at most 5 MB per process: MAX_ENTRIES pages (the least
+    # recently read go first), each for at most TIMEOUT seconds.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+        if DEBUG
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 100},
     },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

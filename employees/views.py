@@ -1,16 +1,21 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.messages import get_messages
 from django.contrib.messages.views import SuccessMessageMixin
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.utils import make_template_fragment_key
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -19,14 +24,50 @@ from django.views.static import serve
 from django_filters.views import FilterView
 
 from . import exports, orgchart
+from .context_processors import navigation_key
 from .filters import EmployeeFilter
 from .forms import EmployeeForm, MyProfileForm
 from .models import Badge, Department, Employee
 from .pagination import EmployeePaginator
 from .signals import facets_generation
 
+# Where a kept page's CSRF token goes: every response gets its own, freshly masked. Random, so that nothing
+# typed into a search can put it in a page; it need not outlive the processes that keep the pages.
+CSRF_TOKEN_PLACEHOLDER = secrets.token_hex(16)
 
-class EmployeeListView(LoginRequiredMixin, FilterView):
+
+class KeptPageMixin:
+    """Sends a page this reader has seen before as it was rendered: kept in this process's memory, with a new
+    CSRF token, it needs no template, no content from the shared cache and no query.
+
+    ``page_key`` must name all the page shows. A page with messages to show is rendered as usual and not
+    kept, and so is one whose scripts use the CSP nonce, which must be new on every response.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method != "GET" or get_messages(request):
+            return super().dispatch(request, *args, **kwargs)
+        page = caches["pages"].get(self.page_key)
+        if page is not None:
+            return HttpResponse(self.with_csrf_token(page))
+        response = super().dispatch(request, *args, **kwargs)
+        if isinstance(response, TemplateResponse) and response.status_code == 200:
+            response.context_data["csrf_token"] = CSRF_TOKEN_PLACEHOLDER
+            response.add_post_render_callback(self.keep_page)
+        return response
+
+    def keep_page(self, response):
+        # Kept cut where the token goes: joining the parts around a token is cheaper than searching the page.
+        page = response.content.split(CSRF_TOKEN_PLACEHOLDER.encode())
+        if not getattr(self.request, "csp_nonce", None):
+            caches["pages"].set(self.page_key, page)
+        response.content = self.with_csrf_token(page)
+
+    def with_csrf_token(self, page):
+        return get_token(self.request).encode().join(page)
+
+
+class EmployeeListView(LoginRequiredMixin, KeptPageMixin, FilterView):
     queryset = Employee.objects.for_list()
     filterset_class = EmployeeFilter
     paginate_by = 25
@@ -45,6 +86,11 @@ class EmployeeListView(LoginRequiredMixin, FilterView):
         """What the page's content depends on: the directory's state, the address and the reader's buttons."""
         can_add = self.request.user.has_perm("employees.add_employee")
         return f"{facets_generation()}:{can_add}:{self.request.get_full_path()}"
+
+    @cached_property
+    def page_key(self):
+        reader = [get_language(), *navigation_key(self.request.user)]
+        return make_template_fragment_key("employee-list-page", [*reader, self.content_version])
 
     def get_paginator(self, queryset, per_page, **kwargs):
         count = self.filterset.facets["total"]

@@ -76,17 +76,21 @@ def test_cache_url_picks_a_cache_the_image_can_use(url, backend):
     ("env", "backend"),
     [({"SECRET_KEY": "x" * 50}, "LocMemCache"), ({"DEBUG": "true"}, "DummyCache")],
 )
-def test_rendered_navigation_is_kept_in_production_only(env, backend):
-    # In development base.html is edited without a restart, which would keep showing the old navigation.
+def test_rendered_navigation_and_pages_are_kept_in_production_only(env, backend):
+    # In development templates are edited without a restart, which would keep showing the old navigation.
     result = subprocess.run(
-        [sys.executable, "-c", "import directory_site.settings as s; print(s.CACHES['fragments'])"],
+        [
+            sys.executable,
+            "-c",
+            "import directory_site.settings as s; print(s.CACHES['fragments']); print(s.CACHES['pages'])",
+        ],
         env={"PATH": "/usr/bin:/bin", **env},
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert f".{backend}'" in result.stdout
+    assert all(f".{backend}'" in line for line in result.stdout.splitlines())
 
 
 def log_one_warning(env):

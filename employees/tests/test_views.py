@@ -14,6 +14,7 @@ from employees.filters import EmployeeFilter
 from employees.forms import EmployeeForm
 from employees.models import Employee
 from employees.signals import FACETS_GENERATION_KEY
+from employees.views import CSRF_TOKEN_PLACEHOLDER
 
 from .factories import EditorFactory, EmployeeFactory, UserFactory, photo_upload
 
@@ -315,6 +316,101 @@ class TestList:
             assert reader_client.get(LIST_URL, {"q": "ana"}).status_code == 200
         with django_assert_max_num_queries(2):
             assert reader_client.get(LIST_URL, {"q": "ana", "sort": "-name"}).status_code == 200
+
+
+def csrf_token_in(content):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1)
+
+
+class TestKeptPage:
+    """A list page a reader saw before is sent as it was rendered, from the process's memory: it must still be
+    that reader's page, with a new CSRF token, and never stand in for messages or a change."""
+
+    @staticmethod
+    def signed_in(user):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        return client
+
+    def test_a_page_seen_before_renders_no_template(self, reader_client, employee):
+        assert reader_client.get(LIST_URL).templates
+        again = reader_client.get(LIST_URL)
+        assert again.templates == []
+        assert "Ana García" in again.content.decode()
+
+    def test_another_readers_page_is_never_sent(self, reader, employee):
+        other = UserFactory(username="other")
+        reader_client, other_client = self.signed_in(reader), self.signed_in(other)
+        for _ in range(2):
+            assert ">reader<" in reader_client.get(LIST_URL).content.decode()
+            content = other_client.get(LIST_URL).content.decode()
+            assert ">other<" in content
+            assert "reader" not in content
+
+    def test_each_response_has_its_own_csrf_token_and_it_signs_out(self, reader, employee):
+        client = self.signed_in(reader)
+        tokens = [csrf_token_in(client.get(LIST_URL).content.decode()) for _ in range(3)]
+        assert len(set(tokens)) == 3
+        assert client.post(reverse("logout"), {"csrfmiddlewaretoken": tokens[-1]}).status_code == 302
+        assert client.get(LIST_URL).url == login_redirect(LIST_URL)
+
+    def test_no_response_shows_where_the_token_goes(self, reader_client, employee):
+        for _ in range(2):
+            content = reader_client.get(LIST_URL).content.decode()
+            assert CSRF_TOKEN_PLACEHOLDER not in content
+            assert csrf_token_in(content)
+
+    def test_a_message_shows_on_a_page_seen_before_and_only_once(self, editor, employee):
+        laptop, phone = self.signed_in(editor), self.signed_in(editor)
+        laptop.get(LIST_URL)
+        token = csrf_token_in(laptop.get(reverse("employees:delete", args=[employee.pk])).content.decode())
+        laptop.post(reverse("employees:delete", args=[employee.pk]), {"csrfmiddlewaretoken": token})
+        # The editor's other browser sees the list as it is now: that page is kept before the laptop's turn.
+        phone.get(LIST_URL)
+        assert phone.get(LIST_URL).templates == []
+        assert "Ana García was deleted." in laptop.get(LIST_URL).content.decode()
+        assert "Ana García was deleted." not in laptop.get(LIST_URL).content.decode()
+        assert "Ana García was deleted." not in phone.get(LIST_URL).content.decode()
+
+    def test_a_signed_out_or_expired_session_gets_the_sign_in_page(self, reader, employee):
+        client = self.signed_in(reader)
+        client.get(LIST_URL)
+        session = client.session
+        session.set_expiry(-1)
+        session.save()
+        assert client.get(LIST_URL).url == login_redirect(LIST_URL)
+
+    def test_a_renamed_badge_shows_at_once(self, reader_client, employee, coffee):
+        reader_client.get(LIST_URL)
+        coffee.name = "Tea Lover"
+        coffee.save()
+        content = reader_client.get(LIST_URL).content.decode()
+        assert "Tea Lover" in content
+        assert "Coffee Snob" not in content
+
+    def test_a_page_whose_script_uses_the_csp_nonce_is_rendered_each_time(
+        self, reader_client, employee, settings, tmp_path
+    ):
+        (tmp_path / "employees").mkdir()
+        (tmp_path / "employees" / "employee_list.html").write_text(
+            '{% extends "base.html" %}{% block scripts %}<script nonce="{{ request.csp_nonce }}"></script>'
+            "{% endblock %}"
+        )
+        settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+        nonces = []
+        for _ in range(2):
+            response = reader_client.get(LIST_URL)
+            nonces.append(re.search(r'nonce="([^"]+)"', response.content.decode()).group(1))
+            assert f"'nonce-{nonces[-1]}'" in response["Content-Security-Policy"]
+        assert nonces[0] != nonces[1]
+
+    def test_a_page_seen_before_has_the_same_headers(self, reader_client, employee):
+        first, again = reader_client.get(LIST_URL), reader_client.get(LIST_URL)
+        assert again.templates == []
+        headers = [{**response.headers, "X-Request-ID": None} for response in (first, again)]
+        assert headers[0] == headers[1]
+        assert "Content-Security-Policy" in headers[1]
+        assert headers[1]["Vary"] == "Cookie"
 
 
 class TestDetail:
