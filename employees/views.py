@@ -59,7 +59,7 @@ class KeptPageMixin:
     def keep_page(self, response):
         # Kept cut where the token goes: joining the parts around a token is cheaper than searching the page.
         page = response.content.split(CSRF_TOKEN_PLACEHOLDER.encode())
-        if not getattr(self.request, "csp_nonce", None):
+        if not self.request.csp_nonce:
             caches["pages"].set(self.page_key, page)
         response.content = self.with_csrf_token(page)
 
