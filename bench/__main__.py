@@ -384,7 +384,7 @@ ROWS = [
         lambda r: f"{r['search_first_p50']:.1f} / {r['search_first_p95']:.1f}",
     ),
     (
-        "same searches, database part only, in process (ms)",
+        "same first searches without rendering or HTTP, in process (ms)",
         "",
         lambda r: f"{r['search_sql_p50']:.1f} / {r['search_sql_p95']:.1f}",
     ),
