@@ -132,7 +132,7 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 100},
     },
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "directory_site.sessions"
 # Seconds the per-location, per-title and per-badge counts of a search are kept. Any change to an employee
 # or a badge makes them stale at once, so this only bounds how long unused entries stay.
 FACETS_CACHE_SECONDS = env.int("FACETS_CACHE_SECONDS", default=300)

@@ -6,13 +6,17 @@ whose value is shown back escaped.
 """
 
 import uuid
+import warnings
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
+from django.core.cache.backends.base import CacheKeyWarning
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from directory_site.sessions import SESSION_KEY
 from employees.models import Employee
 
 from .factories import EmployeeFactory
@@ -286,3 +290,25 @@ def test_sign_in_and_out_without_a_csrf_token_are_refused(reader, name):
     response = client.post(reverse(name), {"username": "reader", "password": "correct horse battery staple"})
     assert response.status_code == 403
     assert ("_auth_user_id" in client.session) == (name == "logout")
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    ["x" * 300, "abc def ghijklmnopqrstuvwxyz012345", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "short"],
+    ids=["300 characters", "spaces", "upper case", "short"],
+)
+def test_a_forged_session_cookie_is_no_session_and_no_cache_key(client, cookie):
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    with warnings.catch_warnings(record=True) as caught:
+        # A key memcached would refuse (InvalidCacheKey) warns on every cache backend.
+        warnings.simplefilter("always")
+        response = client.get(LIST_URL)
+    assert [warning.message for warning in caught if warning.category is CacheKeyWarning] == []
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_a_session_cookie_django_made_still_signs_in(reader_client):
+    key = reader_client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert SESSION_KEY.fullmatch(key)
+    assert reader_client.get(LIST_URL).status_code == 200
