@@ -210,14 +210,17 @@ class OrgChartView(LoginRequiredMixin, TemplateView):
     company_limit = 500
 
     def get_context_data(self, **kwargs):
-        departments = list(Department.objects.only("slug", "name"))
+        departments = list(Department.objects.only("slug", "name", "parent"))
         slug = self.request.GET.get("department", "")
         department = next((department for department in departments if department.slug == slug), None)
         if slug and department is None:
             raise Http404
         truncated = False
         if department:
-            rows = list(Employee.objects.filter(department=department).org_chart())
+            # The department's people and those of the departments under it: a team's manager is often in
+            # the department above the team's.
+            below = orgchart.department_and_below(department, departments)
+            rows = list(Employee.objects.filter(department__in=below).org_chart())
         else:
             rows = Employee.objects.top_of_company(self.company_levels, self.company_limit + 1)
             truncated = len(rows) > self.company_limit
@@ -225,6 +228,7 @@ class OrgChartView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(
             departments=departments,
             department=department,
+            with_subdepartments=bool(department) and len(below) > 1,
             chart=orgchart.org_chart(rows),
             people=len(rows),
             truncated=truncated,

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from employees.models import Employee
+from employees.models import Department, Employee
 
 from .factories import DepartmentFactory, EmployeeFactory
 
@@ -41,6 +41,26 @@ class TestOrgChart:
             "<summary>1 direct report</summary>"
         )
         assert "org-chart.js" in content
+
+    def test_a_department_shows_the_people_of_the_departments_under_it(self, reader_client, engineering):
+        backend = DepartmentFactory(name="Backend", slug="backend", parent=engineering)
+        storage = DepartmentFactory(name="Storage", slug="storage", parent=backend)
+        DepartmentFactory(name="Sales", slug="sales")
+        head = EmployeeFactory(full_name="Head", department=engineering)
+        lead = EmployeeFactory(full_name="Lead", department=backend, manager=head)
+        EmployeeFactory(full_name="Keeper", department=storage, manager=lead)
+        EmployeeFactory(full_name="Seller", department=Department.objects.get(slug="sales"), manager=head)
+        response = reader_client.get(ORG_CHART, {"department": "engineering"})
+        chart = response.content.decode().split('<ul class="org-tree">')[1]
+        assert chart.index("Head") < chart.index("Lead") < chart.index("Keeper")
+        assert "Seller" not in chart
+        assert "3 people in this department and the departments under it." in response.content.decode()
+        # Backend's chart: its people and Storage's, its manager's department above it left out.
+        chart = reader_client.get(ORG_CHART, {"department": "backend"}).content.decode()
+        assert "Head" not in chart.split('<ul class="org-tree">')[1]
+        storage_page = reader_client.get(ORG_CHART, {"department": "storage"})
+        assert storage_page.context["people"] == 1
+        assert "1 person in this department." in storage_page.content.decode()
 
     def test_the_company_view_starts_at_the_top(self, reader_client, engineering):
         ceo = EmployeeFactory(full_name="Chief", job_title="Chief Executive Officer")
