@@ -151,6 +151,13 @@ class TestSearch:
         assert list(Employee.objects.search("ana")) == []
 
 
+def plan_without_seq_scan(queryset):
+    """PostgreSQL's plan for ``queryset`` when it may not read the table whole, as for a test's few rows."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return queryset.explain()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="typo tolerance is PostgreSQL's pg_trgm")
 class TestSearchOnPostgreSQL:
     def test_tolerates_typos(self):
@@ -190,23 +197,18 @@ class TestSearchOnPostgreSQL:
         EmployeeFactory.create_batch(3, full_name="Bea Mariano")
         prefix = {EmployeeFactory(full_name=f"María {n}").pk for n in range(2)}
         assert {row["pk"] for row in Employee.objects.first_found("maria", 2, "pk")} == prefix
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        assert "employee_name_prefix_idx" in Employee.objects.first_found("maria", 2, "pk").explain()
+        plan = plan_without_seq_scan(Employee.objects.first_found("maria", 2, "pk"))
+        assert "employee_name_prefix_idx" in plan
 
     def test_a_search_of_short_words_reads_them_from_the_trigram_index(self):
         EmployeeFactory.create_batch(3)
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = Employee.objects.search("zz").explain()
+        plan = plan_without_seq_scan(Employee.objects.search("zz"))
         # A word inside other words ('%zz%') gives the index no trigram to look up: it would be read whole.
         assert "Index Cond: (search_folded ~~ '% zz%'::text)" in plan
 
     def test_uses_the_trigram_index(self):
         EmployeeFactory.create_batch(3)
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = Employee.objects.search("garcía").explain()
+        plan = plan_without_seq_scan(Employee.objects.search("garcía"))
         assert "employee_search_trgm_idx" in plan
 
 
