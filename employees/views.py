@@ -215,7 +215,7 @@ class OrgChartView(LoginRequiredMixin, TemplateView):
         department = next((department for department in departments if department.slug == slug), None)
         if slug and department is None:
             raise Http404
-        truncated = False
+        truncated, below = False, set()
         if department:
             # The department's people and those of the departments under it: a team's manager is often in
             # the department above the team's.
@@ -228,7 +228,7 @@ class OrgChartView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(
             departments=departments,
             department=department,
-            with_subdepartments=bool(department) and len(below) > 1,
+            with_subdepartments=len(below) > 1,
             chart=orgchart.org_chart(rows),
             people=len(rows),
             truncated=truncated,

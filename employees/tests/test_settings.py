@@ -6,14 +6,10 @@ import pytest
 from django.conf import settings
 
 
-def run_settings(env):
-    """Import the settings module in a fresh interpreter with exactly ``env``."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import directory_site.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])",
-        ],
+def run_settings(env, code="print(s.DEBUG, s.DATABASES['default']['ENGINE'])"):
+    """Import the settings module as ``s`` in a fresh interpreter with exactly ``env``, then run ``code``."""
+    return subprocess.run(  # noqa: S603 (this interpreter, running the test's own code)
+        [sys.executable, "-c", f"import directory_site.settings as s; {code}"],
         env={"PATH": "/usr/bin:/bin", **env},
         cwd=settings.BASE_DIR,
         capture_output=True,
@@ -59,15 +55,13 @@ def test_database_url_picks_the_engine(url, engine):
 )
 def test_cache_url_picks_a_cache_the_image_can_use(url, backend):
     # Several containers need a cache they share: redis:// must name a backend whose client is installed.
-    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "x" * 50, **({"CACHE_URL": url} if url else {})}
-    script = (
-        "import importlib, directory_site.settings as s; b = s.CACHES['default']['BACKEND'];"
+    env = {"SECRET_KEY": "x" * 50, **({"CACHE_URL": url} if url else {})}
+    code = (
+        "import importlib; b = s.CACHES['default']['BACKEND'];"
         " importlib.import_module(b.rpartition('.')[0]).__dict__[b.rpartition('.')[2]]"
         "(s.CACHES['default']['LOCATION'], {})._cache if 'redis' in b else None; print(b)"
     )
-    result = subprocess.run(  # noqa: S603 (the script is the literal above)
-        [sys.executable, "-c", script], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True
-    )
+    result = run_settings(env, code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [backend]
 
@@ -78,18 +72,8 @@ def test_cache_url_picks_a_cache_the_image_can_use(url, backend):
 )
 def test_rendered_navigation_and_pages_are_kept_in_production_only(env, backend):
     # In development templates are edited without a restart, which would keep showing the old navigation.
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import directory_site.settings as s; print(s.CACHES['fragments']); print(s.CACHES['pages'])",
-        ],
-        env={"PATH": "/usr/bin:/bin", **env},
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = run_settings(env, "print(s.CACHES['fragments']); print(s.CACHES['pages'])")
+    assert result.returncode == 0, result.stderr
     assert all(f".{backend}'" in line for line in result.stdout.splitlines())
 
 
