@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .models import SEARCH_MAX_LENGTH, SEARCH_MIN_LENGTH, Badge, Department, Employee, Skill
+from .pagination import InOrder
 from .signals import facets_generation
 
 # Facets the list page counts, by filter name: the column each counts and the filter it must ignore, so that
@@ -115,6 +116,9 @@ class EmployeeFilter(django_filters.FilterSet):
         pages, without searching again."""
         if self.counted.found is None:
             return queryset
+        if not self.applied.get("sort"):
+            # In the search's order, as the facets' query ranked them: a page reads its own rows only.
+            return InOrder(self.queryset, self.counted.found)
         return self.queryset.with_ids(self.counted.found).order_by(*queryset.query.order_by)
 
     @property
@@ -172,13 +176,13 @@ class EmployeeFilter(django_filters.FilterSet):
         """
         searched, limit = bool(self.applied.get("q")), settings.SEARCH_MATCH_LIMIT
         rows = self.count_search_facets() if searched else self.count_directory_facets()
-        facets, found, more, sampled = self.empty_facets(), [] if searched else None, False, False
+        facets, found, more, sampled = self.empty_facets(), [], False, False
         for facet, value, label, count in rows:
             if facet == "total":
                 more = searched and count > limit
                 facets["total"] = limit if more else count
             elif facet == "found":
-                found.append(value)
+                found.append((count, value))
             elif facet == "read":
                 sampled = sampled or count > limit
             elif facet == "badge":
@@ -191,6 +195,7 @@ class EmployeeFilter(django_filters.FilterSet):
         facets["title"].sort()
         for name in NAMED_FACETS:
             facets[name].sort(key=lambda facet: (facet[1].casefold(), facet[0]))
+        found = [pk for _rank, pk in sorted(found)] if searched else None
         return Counts(facets, found, more, more or sampled)
 
     def count_directory_facets(self):
@@ -232,8 +237,10 @@ class EmployeeFilter(django_filters.FilterSet):
         found = {"total": self.filtered_without("q")}
         found |= {name: self.filtered_without("q", name) for name in FACET_FIELDS if self.applied.get(name)}
         ctes, params = [], []
+        # What the facets count, and what ranks the matches as the search does (see models.search_rank).
+        columns = ["id", "location", "job_title", "department_id"]
+        columns += ["full_name", "search_tier", "search_distance"]
         for name, queryset in found.items():
-            columns = ("id", "location", "job_title", "department_id")
             sql, found_params = queryset.first_found(search, limit + 1, *columns).query.sql_with_params()
             ctes.append(f"found_{name} AS MATERIALIZED ({sql})")
             params.extend(found_params)
@@ -247,7 +254,9 @@ class EmployeeFilter(django_filters.FilterSet):
             WITH {", ".join(ctes)}
             SELECT 'total', '', '', COUNT(*) FROM found_total
             UNION ALL
-            SELECT 'found', CAST(id AS text), '', 0 FROM {matches(None)}
+            SELECT 'found', CAST(id AS text), '',
+                ROW_NUMBER() OVER (ORDER BY search_tier, search_distance, full_name, id)
+            FROM {matches(None)}
             UNION ALL
             {" ".join(f"SELECT 'read', '', '', COUNT(*) FROM found_{name} UNION ALL" for name in found)}
             SELECT 'location', location, '', COUNT(*) FROM {matches("location")} GROUP BY location

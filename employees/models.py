@@ -400,6 +400,16 @@ def word_occurs(document, term, indexed):
     return models.Q(Like(document, document_start)) | models.Q(Like(document, word_start))
 
 
+def search_rank(tier, distance=0.0):
+    """``search_tier`` and ``search_distance`` for ``first_found``: ordered by them, then by name and id, its
+    rows are in the order ``search`` gives (names starting with the query, exact, then fuzzy matches)."""
+
+    def expression(value):
+        return value if hasattr(value, "resolve_expression") else models.Value(value)
+
+    return {"search_tier": expression(tier), "search_distance": expression(distance)}
+
+
 def postgresql_search(query, terms):
     """The conditions and order of a search on PostgreSQL: (every word occurs, the name starts with the query,
     some words of the name are similar to it, their similarity). Names are compared by similarity only from
@@ -483,7 +493,8 @@ class EmployeeQuerySet(models.QuerySet):
         )
 
     def first_found(self, query, limit, *fields):
-        """At most ``limit`` of these employees matching ``query`` (their ``fields``): the first found.
+        """At most ``limit`` of these employees matching ``query`` (their ``fields``, which may name
+        ``search_tier`` and ``search_distance``, see ``search_rank``): the first found.
 
         Read in no order, so the database stops once it has enough, however many match: a broad search costs
         what a narrow one does. On PostgreSQL they are read in the order they rank in: names starting with the
@@ -492,13 +503,17 @@ class EmployeeQuerySet(models.QuerySet):
         """
         terms = search_terms(query)
         if connection.vendor != "postgresql" or not terms:
-            return self.search(query).order_by().values(*fields)[:limit]
-        every_word, name_prefix, similar_name, _similarity = postgresql_search(" ".join(terms), terms)
+            name_prefix = models.Q(full_name__istartswith=" ".join(terms))
+            tier = models.Case(models.When(name_prefix, then=0), default=1) if terms else models.Value(0)
+            return self.search(query).order_by().annotate(**search_rank(tier)).values(*fields)[:limit]
+        every_word, name_prefix, similar_name, similarity = postgresql_search(" ".join(terms), terms)
         # A name that starts with the query contains every word of it.
-        prefix = self.filter(name_prefix).order_by().values(*fields)[:limit]
-        others = [self.filter(every_word & ~models.Q(name_prefix)).order_by().values(*fields)[:limit]]
+        prefix = self.filter(name_prefix).annotate(**search_rank(0)).order_by().values(*fields)[:limit]
+        exact = self.filter(every_word & ~models.Q(name_prefix)).annotate(**search_rank(1))
+        others = [exact.order_by().values(*fields)[:limit]]
         if similar_name is not None:
-            others.append(self.filter(models.Q(similar_name) & ~every_word).order_by().values(*fields))
+            fuzzy = self.filter(models.Q(similar_name) & ~every_word)
+            others.append(fuzzy.annotate(**search_rank(2, 1.0 - similarity)).order_by().values(*fields))
         return prefix.union(*others, all=True)[:limit]
 
     def with_ids(self, ids):

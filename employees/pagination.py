@@ -1,3 +1,4 @@
+import uuid
 from collections.abc import Sequence
 
 from django.core.paginator import Paginator
@@ -42,6 +43,28 @@ class Reversed(Sequence):
         return list(self.queryset)[::-1]
 
     def __getitem__(self, index):
+        return self.rows[index]
+
+    def __len__(self):
+        return len(self.rows)
+
+
+class InOrder(Sequence):
+    """The employees of ``queryset`` whose ids are ``ids``, in the order of ``ids``. A slice is another
+    ``InOrder``; rows are read when first used: a page of them costs one query (and its prefetches)."""
+
+    def __init__(self, queryset, ids):
+        self.queryset = queryset
+        self.ids = ids
+
+    @cached_property
+    def rows(self):
+        found = {row.pk: row for row in self.queryset.with_ids(self.ids)}
+        return [found[pk] for pk in map(uuid.UUID, self.ids) if pk in found]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return InOrder(self.queryset, self.ids[index])
         return self.rows[index]
 
     def __len__(self):

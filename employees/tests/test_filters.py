@@ -3,6 +3,7 @@ from django.http import QueryDict
 
 from employees.filters import EmployeeFilter
 from employees.models import Employee
+from employees.pagination import EmployeePaginator
 
 from .factories import DepartmentFactory, EmployeeFactory, SkillFactory
 
@@ -202,3 +203,29 @@ def test_a_capped_search_pages_through_the_matches_it_counted(staff, settings):
     assert len(rows) == 2
     # Ranked as the search ranks them.
     assert rows == list(Employee.objects.search("ana").filter(pk__in=[row.pk for row in rows]))
+
+
+@pytest.mark.parametrize("query", ["mari", "maria", "madrid"])
+def test_a_search_pages_its_matches_in_the_order_it_ranks_them(query):
+    """The facets' query ranks the matches it reads; a page then reads its own rows only, in that order."""
+    for name, location in [
+        ("Bea Mariano", "Madrid"),
+        ("María Zed", "Madrid"),
+        ("Mario Abe", "Paris"),  # fuzzy matches of "maria" on PostgreSQL, the second the more similar
+        ("Zed Mari", "Paris"),
+        ("Maria Zed", "Madrid"),  # the same name as another: the id breaks the tie
+        ("Ana Maria", "Madrid"),
+        ("Olga Ode", "Madrid"),
+    ]:
+        EmployeeFactory(full_name=name, location=location)
+    employees = employee_filter(f"q={query}")
+    ranked = list(Employee.objects.search(query))
+    assert len(ranked) >= 3
+    assert list(employees.first_found(employees.qs)) == ranked
+    paginator = EmployeePaginator(employees.first_found(employees.qs), 2, count=employees.facets["total"])
+    assert [row for number in paginator.page_range for row in paginator.page(number)] == ranked
+
+
+def test_a_sorted_search_pages_its_matches_in_the_chosen_order(staff):
+    employees = employee_filter("q=ana&sort=-title")
+    assert [e.full_name for e in employees.first_found(employees.qs)] == ["Ana Two", "Ana One", "Ana Three"]
