@@ -574,8 +574,10 @@ class EmployeeQuerySet(models.QuerySet):
         return self.prefetch_related("badges")
 
     def for_list(self):
-        """Only the columns a list of employees shows, with their badges."""
-        return self.only("id", "full_name", "job_title", "location", "photo_thumbnail").with_badges()
+        """Only the columns a list of employees shows, with their badges as a list in ``badge_list``: a plain
+        list, so that a row's badges cost no manager and queryset of their own."""
+        columns = self.only("id", "full_name", "job_title", "location", "photo_thumbnail")
+        return columns.prefetch_related(models.Prefetch("badges", to_attr="badge_list"))
 
     def reporting_to(self, user):
         """The direct and indirect reports of ``user``'s own employee record, at any depth, in one query.
