@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Employee
+from .models import UNKNOWN_LINK, Employee
 
 AUTH_GENERATION_KEY = "auth:generation"
 # How long an unused signed-in user stays cached. A change to the user forgets their entry, and any change to
@@ -91,9 +91,17 @@ def user_changed(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Employee)
 @receiver(post_delete, sender=Employee)
-def employee_changed(sender, instance, **kwargs):
-    # Every user: a changed account link leaves the user it was taken from with a cached record too.
-    after_this_change_and_its_commit(forget_users)
+def employee_changed(sender, instance, created=False, raw=False, **kwargs):
+    """Forget the cached users of the accounts this record is and was linked to, whose navigation shows it;
+    every user's if the earlier link is not known (a row saved by loaddata or restored from its history, or
+    one read without its account)."""
+    before = getattr(instance, "linked_user_id", None if created else UNKNOWN_LINK)
+    if raw or before is UNKNOWN_LINK:
+        after_this_change_and_its_commit(forget_users)
+    else:
+        for user_id in {before, instance.user_id} - {None}:
+            after_this_change_and_its_commit(forget_user, user_id)
+    instance.linked_user_id = instance.user_id
 
 
 @receiver(post_save, sender=Group)

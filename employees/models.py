@@ -296,6 +296,7 @@ def valid_choice(field, choices):
 
 
 OWN_MANAGER = _("An employee cannot be their own manager.")
+UNKNOWN_LINK = object()
 # No real company is this deep; a reporting line that seems longer loops, and is cut here.
 MAX_REPORTING_DEPTH = 1000
 SEARCH_MIN_LENGTH = 2
@@ -778,6 +779,14 @@ class Employee(models.Model):
 
     def get_absolute_url(self):
         return reverse("employees:detail", kwargs={"pk": self.pk})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        employee = super().from_db(db, field_names, values)
+        # The account the row was linked to when read (unknown if not read): a save that moves the link
+        # leaves that account's cached user with a record it no longer has (see backends.employee_changed).
+        employee.linked_user_id = employee.__dict__.get("user_id", UNKNOWN_LINK)
+        return employee
 
     @property
     def initials(self):

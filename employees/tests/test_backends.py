@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth import get_user
 from django.contrib.auth.models import Group
 
+from employees.models import Employee
+
 from .factories import EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,4 +99,25 @@ def test_deleting_the_linked_employee_is_seen_at_once(reader_client, reader):
     pat = EmployeeFactory(user=reader)
     assert signed_in_user(reader_client).employee == pat
     pat.delete()
+    assert not hasattr(signed_in_user(reader_client), "employee")
+
+
+def test_a_change_to_an_unlinked_employee_keeps_signed_in_users_cached(
+    reader_client, django_assert_num_queries
+):
+    signed_in_user(reader_client).has_perm("employees.add_employee")
+    pat = EmployeeFactory()
+    pat.job_title = "Designer"
+    pat.save()
+    Employee.objects.get(pk=pat.pk).delete()
+    with django_assert_num_queries(0):
+        assert signed_in_user(reader_client).username == "reader"
+
+
+def test_a_link_moved_from_a_record_read_without_its_account_is_seen_at_once(reader_client, reader, editor):
+    EmployeeFactory(user=reader)
+    assert hasattr(signed_in_user(reader_client), "employee")
+    pat = Employee.objects.only("full_name").get(user=reader)
+    pat.user = editor
+    pat.save()
     assert not hasattr(signed_in_user(reader_client), "employee")
