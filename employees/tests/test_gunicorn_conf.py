@@ -9,7 +9,8 @@ def gunicorn_conf(monkeypatch):
     """gunicorn.conf.py's settings, read as gunicorn reads them, with the given environment."""
 
     def load(**environment):
-        for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_ACCESS_LOG", "LOG_FORMAT"):
+        names = ("WORKERS", "THREADS", "ACCESS_LOG", "REUSE_PORT")
+        for name in [*(f"GUNICORN_{name}" for name in names), "LOG_FORMAT"]:
             monkeypatch.delenv(name, raising=False)
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
@@ -22,6 +23,11 @@ def test_gthread_workers_and_threads_come_from_the_environment(gunicorn_conf):
     conf = gunicorn_conf(GUNICORN_WORKERS="3", GUNICORN_THREADS="8")
     assert (conf["worker_class"], conf["workers"], conf["threads"]) == ("gthread", 3, 8)
     assert conf["preload_app"] is True
+
+
+def test_each_worker_listens_on_its_own_socket_unless_turned_off(gunicorn_conf):
+    assert gunicorn_conf()["reuse_port"] is True
+    assert gunicorn_conf(GUNICORN_REUSE_PORT="false")["reuse_port"] is False
 
 
 def test_gunicorn_logs_json_to_stdout_without_an_access_log_by_default(gunicorn_conf):
