@@ -37,10 +37,12 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
 # The control socket needs a writable home directory, which the image's user has not; signals do its work.
 control_socket_disable = True
 wsgi_app = "directory_site.wsgi:application"
-# Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new connections over them.
-# On one shared socket, whichever worker is awake when a burst of connections arrives accepts them all, and
-# keeps them while they are kept alive, leaving the other workers idle.
-reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "true").lower() in {"1", "true", "yes"}
+# Each worker listens on a TCP socket of its own (SO_REUSEPORT), and the kernel spreads new connections over
+# them. On one shared socket, whichever worker is awake when a burst of connections arrives accepts them all,
+# and keeps them while they are kept alive, leaving the other workers idle. Not for a Unix socket: its path is
+# bound once, and each worker would remove the one before it.
+tcp_bind = not bind.startswith(("unix:", "fd://"))
+reuse_port = tcp_bind and os.environ.get("GUNICORN_REUSE_PORT", "true").lower() in {"1", "true", "yes"}
 # Load the app once in the master and fork the workers from it: they start at once and share its memory.
 # A new release is a new container (or a restart), never a HUP reload of the code.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes"}

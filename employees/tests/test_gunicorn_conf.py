@@ -9,7 +9,7 @@ def gunicorn_conf(monkeypatch):
     """gunicorn.conf.py's settings, read as gunicorn reads them, with the given environment."""
 
     def load(**environment):
-        names = ("WORKERS", "THREADS", "ACCESS_LOG", "REUSE_PORT")
+        names = ("BIND", "WORKERS", "THREADS", "ACCESS_LOG", "REUSE_PORT")
         for name in [*(f"GUNICORN_{name}" for name in names), "LOG_FORMAT"]:
             monkeypatch.delenv(name, raising=False)
         for name, value in environment.items():
@@ -28,6 +28,8 @@ def test_gthread_workers_and_threads_come_from_the_environment(gunicorn_conf):
 def test_each_worker_listens_on_its_own_socket_unless_turned_off(gunicorn_conf):
     assert gunicorn_conf()["reuse_port"] is True
     assert gunicorn_conf(GUNICORN_REUSE_PORT="false")["reuse_port"] is False
+    # A Unix socket's path is bound once: each worker would remove the socket of the one before it.
+    assert gunicorn_conf(GUNICORN_BIND="unix:/run/directory.sock")["reuse_port"] is False
 
 
 def test_gunicorn_logs_json_to_stdout_without_an_access_log_by_default(gunicorn_conf):
