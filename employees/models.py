@@ -72,22 +72,25 @@ class Badge(models.Model):
 
 
 class DepartmentQuerySet(SlugNaturalKeyQuerySet):
-    def tree(self):
-        """Every department by slug, each with ``subdepartments``, its own ``headcount`` and the
-        ``total_headcount`` of it and every department under it: one query, the tree built in memory."""
-        departments = {
-            department.pk: department
-            for department in self.annotate(headcount=models.Count("employees")).order_by("name")
-        }
+    def linked(self):
+        """These departments by slug, in name order, each with its ``parent_department`` and its
+        ``subdepartments``: one query, linked in memory."""
+        departments = {department.pk: department for department in self.order_by("name")}
         for department in departments.values():
             department.subdepartments = []
             department.parent_department = departments.get(department.parent_id)
         for department in departments.values():
             if department.parent_department:
                 department.parent_department.subdepartments.append(department)
+        return {department.slug: department for department in departments.values()}
+
+    def tree(self):
+        """Every department by slug, linked, each with its own ``headcount`` and the ``total_headcount`` of it
+        and every department under it: one query."""
+        departments = self.annotate(headcount=models.Count("employees")).linked()
         for department in departments.values():
             department.total_headcount = sum(node.headcount for node in department.walk())
-        return {department.slug: department for department in departments.values()}
+        return departments
 
 
 class Department(models.Model):
@@ -157,7 +160,7 @@ class Department(models.Model):
             node = departments.get(node, (None, ""))[0]
 
     def walk(self):
-        """This department and every one under it, parents first (on a ``Department.objects.tree()``)."""
+        """This department and every one under it, parents first (on ``Department.objects.linked()``)."""
         seen, stack = set(), [self]
         while stack:
             department = stack.pop()
@@ -168,7 +171,7 @@ class Department(models.Model):
             stack.extend(reversed(department.subdepartments))
 
     def ancestors(self):
-        """The departments above this one, the top first (on a tree from ``Department.objects.tree()``)."""
+        """The departments above this one, the top first (on ``Department.objects.linked()``)."""
         chain, node = [], self.parent_department
         while node is not None and node not in chain and node != self:
             chain.append(node)

@@ -23,20 +23,6 @@ def subdepartments(count):
     return ngettext("%(count)d department", "%(count)d departments", count) % {"count": count}
 
 
-def department_and_below(department, departments):
-    """The ids of ``department`` and of every one of ``departments`` under it, at any depth (a loop ends)."""
-    children = {}
-    for other in departments:
-        children.setdefault(other.parent_id, []).append(other.pk)
-    found, stack = set(), [department.pk]
-    while stack:
-        pk = stack.pop()
-        if pk not in found:
-            found.add(pk)
-            stack.extend(children.get(pk, ()))
-    return found
-
-
 def nested_list(nodes, children, render_node, summary=direct_reports, css_class="org-tree"):
     """``nodes`` (the roots first, in order) as nested <ul>s: <details> around each node's children.
 

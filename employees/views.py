@@ -210,23 +210,23 @@ class OrgChartView(LoginRequiredMixin, TemplateView):
     company_limit = 500
 
     def get_context_data(self, **kwargs):
-        departments = list(Department.objects.only("slug", "name", "parent"))
+        departments = Department.objects.only("slug", "name", "parent").linked()
         slug = self.request.GET.get("department", "")
-        department = next((department for department in departments if department.slug == slug), None)
+        department = departments.get(slug)
         if slug and department is None:
             raise Http404
-        truncated, below = False, set()
+        truncated, below = False, []
         if department:
             # The department's people and those of the departments under it: a team's manager is often in
             # the department above the team's.
-            below = orgchart.department_and_below(department, departments)
+            below = [node.pk for node in department.walk()]
             rows = list(Employee.objects.filter(department__in=below).org_chart())
         else:
             rows = Employee.objects.top_of_company(self.company_levels, self.company_limit + 1)
             truncated = len(rows) > self.company_limit
             rows = rows[: self.company_limit]
         return super().get_context_data(
-            departments=departments,
+            departments=departments.values(),
             department=department,
             with_subdepartments=len(below) > 1,
             chart=orgchart.org_chart(rows),
