@@ -1,7 +1,7 @@
 // Grade a site with the MDN HTTP Observatory's own retriever, tests and grader, on non-default ports.
 // The package's CLI (mdn-http-observatory-scan) always scans ports 80 and 443; this runs the same steps as its
 // scan() with the retriever's httpPort/httpsPort options, so a server on 127.0.0.1:<port> can be graded.
-// Usage: node scripts/observatory_scan.mjs HOSTNAME HTTP_PORT HTTPS_PORT   (prints the scan result as JSON)
+// Usage: node tools/observatory_scan.mjs HOSTNAME HTTP_PORT HTTPS_PORT   (prints the scan result as JSON)
 import { ALL_TESTS, NUM_TESTS } from "@mdn/mdn-http-observatory/src/constants.js";
 import { MINIMUM_SCORE_FOR_EXTRA_CREDIT } from "@mdn/mdn-http-observatory/src/grader/charts.js";
 import { getGradeForScore, getScoreModifier } from "@mdn/mdn-http-observatory/src/grader/grader.js";

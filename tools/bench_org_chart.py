@@ -1,7 +1,7 @@
 """Time the org chart of one department of 5,000 people: a tree of span 7, rendered ten times.
 
 Run against a migrated database it may write to (the people and department it adds are deleted at the end):
-    DATABASE_URL=... DEBUG=true .venv/bin/python manage.py shell < scripts/bench_org_chart.py
+    DATABASE_URL=... DEBUG=true .venv/bin/python manage.py shell < tools/bench_org_chart.py
 """
 
 import statistics

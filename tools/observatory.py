@@ -2,11 +2,11 @@
 
 Serves the app with production settings (DEBUG off, HTTPS redirect, HSTS, CSP) through gunicorn twice:
 plain HTTP on 127.0.0.1:HTTP_PORT and HTTPS with a throwaway self-signed certificate on 127.0.0.1:HTTPS_PORT.
-Then runs the Observatory's retriever, tests and grader (scripts/observatory_scan.mjs) against
+Then runs the Observatory's retriever, tests and grader (tools/observatory_scan.mjs) against
 https://localhost, trusting that certificate, and prints the grade, the score and each test. Stops both
 servers when done.
 
-Usage: python scripts/observatory.py [--http-port 8480] [--https-port 8481]
+Usage: python tools/observatory.py [--http-port 8480] [--https-port 8481]
 Needs openssl, node and the npm package @mdn/mdn-http-observatory: `make observatory` installs it, then
 runs this.
 """
@@ -91,7 +91,7 @@ def main():
             scan = subprocess.run(
                 [
                     "node",
-                    "scripts/observatory_scan.mjs",
+                    "tools/observatory_scan.mjs",
                     "localhost",
                     *map(str, [args.http_port, args.https_port]),
                 ],

@@ -1,7 +1,7 @@
 """Bytes a signed-in reader's browser transfers for the employee list: first visit, then a second one.
 
 Usage (against a running server, see docs/UX.md):
-    PASSWORD=... .venv/bin/python scripts/page_weight.py http://127.0.0.1:8701 USERNAME
+    PASSWORD=... .venv/bin/python tools/page_weight.py http://127.0.0.1:8701 USERNAME
 
 Prints one table row per visit: requests sent over the network, requests answered from the browser cache, and
 bytes on the wire (headers and compressed bodies, as Chromium's DevTools counts them).
