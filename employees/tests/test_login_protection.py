@@ -59,38 +59,44 @@ def test_without_a_trusted_proxy_x_forwarded_for_cannot_dodge_the_lockout(client
     assert sign_in(client, HTTP_X_FORWARDED_FOR="203.0.113.99").status_code == 429
 
 
+def behind_proxies(settings, count):
+    """As the settings read AXES_IPWARE_PROXY_COUNT: ``count`` proxies listed after the client."""
+    settings.AXES_IPWARE_PROXY_COUNT = count
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+
 @pytest.mark.parametrize(
     ("count", "forwarded_for", "client_address"),
     [
-        (1, "203.0.113.5", "203.0.113.5"),
-        (1, "192.0.2.1, 203.0.113.5", "203.0.113.5"),
-        (2, "192.0.2.1, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
-        (2, "203.0.113.5", "127.0.0.1"),
-        (1, "not-an-address", "127.0.0.1"),
-        (1, "<script>, 203.0.113.5'", "127.0.0.1"),
+        (0, "203.0.113.5", "203.0.113.5"),
+        (0, "192.0.2.1, 203.0.113.5", "203.0.113.5"),
+        (1, "192.0.2.1, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
+        (1, "203.0.113.5", None),
+        (0, "not-an-address", "127.0.0.1"),
+        (0, "<script>, 203.0.113.5'", "203.0.113.5"),
     ],
     ids=[
-        "one proxy",
-        "one proxy, spoofed header",
-        "two proxies",
-        "header shorter than the proxy chain",
+        "one load balancer",
+        "one load balancer, spoofed header",
+        "a load balancer and a proxy",
+        "header shorter than the proxy chain: no address",
         "no address",
-        "garbage",
+        "garbage from the client before the load balancer's entry",
     ],
 )
 def test_behind_trusted_proxies_the_client_address_comes_from_x_forwarded_for(
     client, reader, settings, count, forwarded_for, client_address
 ):
-    settings.TRUSTED_PROXY_COUNT = count
+    behind_proxies(settings, count)
     fail(client, 5, HTTP_X_FORWARDED_FOR=forwarded_for)
     assert AccessAttempt.objects.get().ip_address == client_address
     assert sign_in(client, HTTP_X_FORWARDED_FOR=forwarded_for).status_code == 429
 
 
 def test_behind_a_trusted_proxy_another_client_is_not_locked_out(client, reader, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
+    behind_proxies(settings, 0)
     fail(client, 5, HTTP_X_FORWARDED_FOR="203.0.113.5")
-    assert sign_in(client, HTTP_X_FORWARDED_FOR="203.0.113.5, 198.51.100.7").status_code == 302
+    assert sign_in(client, HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 302
 
 
 def test_signing_in_rotates_the_session_key(client, reader):
@@ -111,3 +117,33 @@ def test_signing_out_deletes_the_session(client, reader):
     client.post(reverse("logout"))
     assert not SessionStore().exists(key)
     assert client.get(reverse("employees:list")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [("/accounts/login/", "/"), ("/accounts/login/?next=/accounts/login/", "/"), ("/badges/", "/badges/")],
+)
+def test_a_signed_in_user_sent_to_the_sign_in_page_goes_on(reader_client, next_url, lands_on):
+    response = reader_client.get(reverse("login"), {"next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+
+
+def test_failures_for_many_user_names_from_one_address_pause_signing_in_from_it(client, reader, settings):
+    """One password sprayed over many accounts: no single account reaches its limit."""
+    settings.SIGN_IN_FAILURES_PER_ADDRESS = 6
+    for name in ["ana", "ben", "cleo"]:
+        assert fail(client, 2, username=name) == [200, 200]
+    response = sign_in(client)
+    assert response.status_code == 429
+    assert "from your address, for several accounts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert sign_in(client, REMOTE_ADDR="198.51.100.7").status_code == 302  # another address signs in
+
+
+def test_the_pause_of_an_address_ends_after_the_cool_off(client, reader, settings):
+    settings.SIGN_IN_FAILURES_PER_ADDRESS = 4
+    for name in ["ana", "ben"]:
+        fail(client, 2, username=name)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    assert sign_in(client).status_code == 302
