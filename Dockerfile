@@ -23,10 +23,11 @@ WORKDIR /app
 # The code stays owned by root: the app user can read it but not change it.
 COPY . .
 # Bytecode compiled now, as the app user may not write it at runtime (and PYTHONDONTWRITEBYTECODE says not to).
-# var/ is the one folder the app writes: its default file cache (shared by the workers of one container).
+# The app writes in two folders only: var/ (its default file cache, shared by the workers of one container) and
+# media/ (uploaded photos; docker-compose.yml keeps it on a volume).
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input --verbosity 0 \
  && python -m compileall -q directory_site employees \
- && install -d -o directory -g directory /app/var
+ && install -d -o directory -g directory /app/var /app/media
 USER directory:directory
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \

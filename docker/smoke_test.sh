@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the image, brings the compose stack up with the sample data and checks it as an operator would:
 # /readyz, an admin login and the list page served from PostgreSQL, JSON request logs with the request id,
-# a pg_dump/pg_restore round trip, the image's HEALTHCHECK, non-root processes, `check --deploy`.
+# a pg_dump/pg_restore round trip, the image's HEALTHCHECK, non-root processes, `check --deploy`; then the stack of
+# docker-compose.scale.yml (two app containers, the job worker, Redis): an edit through one is read through the
+# other, an import confirmed on one is applied by the worker, a sign-out on one signs out of both.
 # Then it measures the figures in docs/DEPLOYMENT.md (image size, container start to /readyz 200, gunicorn
 # worker memory), prints them as a table, and removes the stack, its volume and its containers whatever happens.
 #
@@ -14,6 +16,9 @@ cd "$(dirname "$0")/.."
 read -r -a docker <<<"${DOCKER:-docker}"
 read -r -a compose <<<"${COMPOSE:-docker compose}"
 WEB_PORT=${WEB_PORT:-8000}
+# The second app container of the scaled stack; WEB_PORT+1 is the start-time runs'.
+export WEB2_PORT=$((WEB_PORT + 2))
+scaled=("${compose[@]}" -f docker-compose.yml -f docker-compose.scale.yml)
 START_RUNS=${START_RUNS:-3}
 export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-directory_smoke}
 export WEB_PORT LOAD_SAMPLE_DATA=true
@@ -29,7 +34,7 @@ work=$(mktemp -d)
 
 cleanup() {
   "${docker[@]}" rm -f "$app_container" >/dev/null 2>&1 || true
-  "${compose[@]}" down -v >/dev/null 2>&1 || true
+  "${scaled[@]}" down -v >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -80,6 +85,17 @@ assert (line["method"], line["path"], line["status"]) == ("GET", "/", 200), line
 assert isinstance(line["duration_ms"], float) and line["user_id"] is not None, line
 ' || fail "no JSON request line with method, path, status, duration and user for request $request_id"
 echo "ok: one JSON line for the request, with its id and the user"
+
+echo "-- a photo uploaded on the edit form is served, and still there after down and up"
+read -r person photo_url < <(python3 docker/upload_photo.py "$base" "$jar" "$WEB_PORT") || fail "the photo upload failed"
+photo_status() { curl -s -b "$jar" "${lb[@]}" -o /dev/null -w '%{http_code} %{content_type}' "$base$photo_url"; }
+[ "$(photo_status)" = "200 image/webp" ] || fail "the uploaded photo $photo_url answered $(photo_status)"
+"${compose[@]}" down
+"${compose[@]}" up -d
+wait_ready "$base" 180 || fail "/readyz did not answer 200 within 180 s after down and up"
+[ "$(photo_status)" = "200 image/webp" ] || fail "after down and up, $photo_url answered $(photo_status)"
+curl -sf -b "$jar" "${lb[@]}" "$base$person" | grep -qF "$photo_url" || fail "after down and up, $person lost its photo"
+echo "ok: the photo $photo_url is served, before and after down and up"
 
 echo "-- backup with pg_dump, restore with pg_restore into a new database"
 psql=("${compose[@]}" exec -T db psql --username=directory --no-align --tuples-only)
@@ -155,6 +171,12 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
 print(round(ticks / os.sysconf("SC_CLK_TCK"), 2))' >>"$work/cpu"
   "${docker[@]}" stop -t 10 "$app_container" >/dev/null
 done
+echo "-- two app containers, the job worker and Redis (docker-compose.scale.yml)"
+"${scaled[@]}" up -d --build
+wait_ready "$base" 180 || fail "the first app container was not ready within 180 s"
+wait_ready "http://127.0.0.1:$WEB2_PORT" 180 || fail "the second app container was not ready within 180 s"
+python3 docker/two_instances.py "$WEB_PORT" "$WEB2_PORT" smoke-admin "$admin_password" || fail "two instances"
+
 python3 - "$image_bytes" "$base_bytes" "$work/starts" "$work/cpu" "$work/memory" "$START_RUNS" <<'EOF'
 import statistics
 import sys
