@@ -1,25 +1,31 @@
-import json
+import itertools
 import uuid
-from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length, Lower, Trim
+from django.db import connection, models
+from django.db.models.functions import Length, Lower, Trim, TruncMonth
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
-from simple_history.models import HistoricalRecords
+from simple_history.models import DeletedObject, HistoricalRecords
+
+from . import search
 
 
 def photo_path(employee, filename):
     """A random name, so a photo's address tells nothing and cannot be guessed from the employee."""
     return f"photos/{uuid.uuid4().hex}.webp"
+
+
+def field_error(field, message, code, **params):
+    return ValidationError({field: ValidationError(message, code=code, params=params)})
 
 
 def not_blank(field):
@@ -31,20 +37,47 @@ def not_blank(field):
     )
 
 
-class SlugNaturalKeyQuerySet(models.QuerySet):
-    """Rows found by their slug, the natural key their fixtures use."""
+class PostgreSQLGinIndex(GinIndex):
+    """A GIN index on PostgreSQL. Other databases have no such index and get none (an empty statement)."""
 
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().create_sql(model, schema_editor, using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().remove_sql(model, schema_editor, **kwargs)
+
+
+class CatalogueQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
-
-class BadgeQuerySet(SlugNaturalKeyQuerySet):
     def with_headcount(self):
-        # Meta.ordering is not applied to a GROUP BY query, so the order is given again.
-        return self.annotate(headcount=models.Count("employees")).order_by("position", "name")
+        """Annotate ``headcount``: the people here who work at the company (not those who left)."""
+        return self.annotate(
+            headcount=models.Count("employees", filter=models.Q(employees__left_on__isnull=True))
+        )
 
 
-class Badge(models.Model):
+class Catalogue(models.Model):
+    """Badges, departments and skills: named, and found by slug, the natural key their fixtures use."""
+
+    objects = CatalogueQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Badge(Catalogue):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
     icon = models.CharField(
@@ -56,44 +89,33 @@ class Badge(models.Model):
         _("position"), default=0, help_text=_("Badges are listed by position, then by name.")
     )
 
-    objects = BadgeQuerySet.as_manager()
-
     class Meta:
         ordering = ["position", "name"]
         verbose_name = _("badge")
         verbose_name_plural = _("badges")
         constraints = [not_blank("name"), not_blank("slug")]
 
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.slug,)
+    def get_absolute_url(self):
+        return f"{reverse('employees:list')}?badge={self.slug}"
 
 
-class DepartmentQuerySet(SlugNaturalKeyQuerySet):
-    def linked(self):
-        """These departments by slug, in name order, each with its ``parent_department`` and its
-        ``subdepartments``: one query, linked in memory."""
-        departments = {department.pk: department for department in self.order_by("name")}
+class DepartmentQuerySet(CatalogueQuerySet):
+    def tree(self):
+        """These departments by slug, in name order, each with its ``parent_department``, ``subdepartments``,
+        ``headcount`` and the ``total_headcount`` of it and every department under it: one query."""
+        departments = {department.pk: department for department in self.with_headcount().order_by("name")}
         for department in departments.values():
             department.subdepartments = []
             department.parent_department = departments.get(department.parent_id)
         for department in departments.values():
             if department.parent_department:
                 department.parent_department.subdepartments.append(department)
-        return {department.slug: department for department in departments.values()}
-
-    def tree(self):
-        """Every department by slug, linked, each with its own ``headcount`` and the ``total_headcount`` of it
-        and every department under it: one query."""
-        departments = self.annotate(headcount=models.Count("employees")).linked()
         for department in departments.values():
             department.total_headcount = sum(node.headcount for node in department.walk())
-        return departments
+        return {department.slug: department for department in departments.values()}
 
 
-class Department(models.Model):
+class Department(Catalogue):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     parent = models.ForeignKey(
@@ -122,56 +144,42 @@ class Department(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return self.name
-
     def get_absolute_url(self):
         return reverse("employees:department", kwargs={"slug": self.slug})
-
-    def natural_key(self):
-        return (self.slug,)
 
     def clean(self):
         """Refuse a parent that is this department or lies under it: the departments would form a loop."""
         super().clean()
         if self.parent_id is None or self.pk is None:
             return
-        departments = {
-            pk: (parent, name) for pk, parent, name in Department.objects.values_list("pk", "parent", "name")
-        }
+        parents = dict(Department.objects.values_list("pk", "parent"))
+        names = dict(Department.objects.values_list("pk", "name"))
         chain, node = [], self.parent_id
         while node is not None and node not in chain:
             chain.append(node)
             if node == self.pk:
-                names = " → ".join(departments[pk][1] if pk != self.pk else self.name for pk in chain)
-                raise ValidationError(
-                    {
-                        "parent": ValidationError(
-                            _("“%(name)s” cannot be part of “%(parent)s”, which is part of it: %(chain)s."),
-                            code="department_cycle",
-                            params={
-                                "name": self.name,
-                                "parent": departments[self.parent_id][1],
-                                "chain": names,
-                            },
-                        )
-                    }
+                raise field_error(
+                    "parent",
+                    _("“%(name)s” cannot be part of “%(parent)s”, which is part of it: %(chain)s."),
+                    "department_cycle",
+                    name=self.name,
+                    parent=names[self.parent_id],
+                    chain=" → ".join(self.name if pk == self.pk else names[pk] for pk in chain),
                 )
-            node = departments.get(node, (None, ""))[0]
+            node = parents.get(node)
 
     def walk(self):
-        """This department and every one under it, parents first (on ``Department.objects.linked()``)."""
+        """This department and every one under it, parents first (on ``Department.objects.tree()``)."""
         seen, stack = set(), [self]
         while stack:
             department = stack.pop()
-            if department.pk in seen:
-                continue
-            seen.add(department.pk)
-            yield department
-            stack.extend(reversed(department.subdepartments))
+            if department.pk not in seen:
+                seen.add(department.pk)
+                yield department
+                stack.extend(reversed(department.subdepartments))
 
     def ancestors(self):
-        """The departments above this one, the top first (on ``Department.objects.linked()``)."""
+        """The departments above this one, the top first (on ``Department.objects.tree()``)."""
         chain, node = [], self.parent_department
         while node is not None and node not in chain and node != self:
             chain.append(node)
@@ -181,8 +189,7 @@ class Department(models.Model):
 
 def unique_slug(model, text, fallback):
     """A slug for ``text`` that no row of ``model`` has yet: "C++" gives "c-plus-plus", a second "C" "c-2"."""
-    text = text.replace("+", " plus ").replace("#", " sharp ")
-    base = slugify(text)[:50] or fallback
+    base = slugify(text.replace("+", " plus ").replace("#", " sharp "))[:50] or fallback
     taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, number = base, 2
     while slug in taken:
@@ -190,25 +197,19 @@ def unique_slug(model, text, fallback):
     return slug
 
 
-class SkillQuerySet(SlugNaturalKeyQuerySet):
+class SkillQuerySet(CatalogueQuerySet):
     def for_names(self, names):
-        """The skills called ``names`` (any case), in that order; the missing ones new and not saved yet."""
-        lower_names = [name.lower() for name in names]
-        matches = self.annotate(lower_name=Lower("name")).filter(lower_name__in=lower_names)
+        """The skills called ``names`` (any case or spacing), each once, in order; those no skill has yet new
+        and unsaved."""
+        unique = {}
+        for name in (" ".join(name.split()) for name in names):
+            unique.setdefault(name.lower(), name)
+        matches = self.annotate(lower_name=Lower("name")).filter(lower_name__in=list(unique))
         existing = {skill.name.lower(): skill for skill in matches}
-        return [existing.get(name.lower()) or Skill(name=name) for name in names]
-
-    def save_new(self, skills):
-        """``skills`` with the unsaved ones saved, or replaced by a skill of that name saved meanwhile."""
-        return [
-            self.get_or_create(name__iexact=skill.name, defaults={"name": skill.name})[0]
-            if skill._state.adding
-            else skill
-            for skill in skills
-        ]
+        return [existing.get(key) or Skill(name=name) for key, name in unique.items()]
 
 
-class Skill(models.Model):
+class Skill(Catalogue):
     name = models.CharField(_("name"), max_length=50)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
 
@@ -227,9 +228,6 @@ class Skill(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return self.name
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(Skill, self.name, "skill")
@@ -238,8 +236,17 @@ class Skill(models.Model):
     def get_absolute_url(self):
         return f"{reverse('employees:list')}?skill={self.slug}"
 
-    def natural_key(self):
-        return (self.slug,)
+
+def catalogues():
+    """Every department by id, skill and badge by slug, as (slug, name): one query of three small tables."""
+    names = [
+        model.objects.values_list(models.Value(kind), "pk", "slug", "name").order_by()
+        for kind, model in [("department", Department), ("skill", Skill), ("badge", Badge)]
+    ]
+    found = {"department": {}, "skill": {}, "badge": {}}
+    for kind, pk, slug, name in names[0].union(*names[1:], all=True):
+        found[kind][pk if kind == "department" else slug] = (slug, name)
+    return found
 
 
 class Visibility(models.TextChoices):
@@ -250,7 +257,7 @@ class Visibility(models.TextChoices):
     EDITORS = "editors", _("Editors only")
 
 
-# How to reach someone and when they started: the forms, the API and the seed carry them beside the rest.
+# How to reach someone and when they started: the forms, the API and the exports carry them beside the rest.
 CONTACT_FIELDS = [
     "work_email",
     "work_phone",
@@ -264,20 +271,11 @@ CONTACT_FIELDS = [
 ]
 
 
-@cache
-def time_zone_names():
-    return frozenset(available_timezones())
-
-
-def normalize_email(email):
-    """The address with its domain in lower case: the part before the @ may be case-sensitive, never the
-    domain."""
-    local, at, domain = email.strip().rpartition("@")
-    return f"{local}{at}{domain.lower()}" if at else email.strip()
+TIME_ZONE_NAMES = frozenset(available_timezones())
 
 
 def validate_time_zone(value):
-    if value not in time_zone_names():
+    if value not in TIME_ZONE_NAMES:
         raise ValidationError(
             _("“%(value)s” is not a time zone name; use one such as “Europe/Madrid” or “America/New_York”."),
             code="invalid_time_zone",
@@ -293,251 +291,117 @@ def visibility_field(verbose_name):
 
 def valid_choice(field, choices):
     return models.CheckConstraint(
-        condition=models.Q(**{f"{field}__in": choices.values}),
-        name=f"%(app_label)s_%(class)s_{field}_valid",
+        condition=models.Q(**{f"{field}__in": choices.values}), name=f"%(app_label)s_%(class)s_{field}_valid"
     )
 
 
-OWN_MANAGER = _("An employee cannot be their own manager.")
-UNKNOWN_LINK = object()
-# No real company is this deep; a reporting line that seems longer loops, and is cut here.
+def readable(value):
+    """A history diff's value: many-to-many rows as names, someone deleted since by their last name."""
+    if isinstance(value, list):
+        linked = [next(other for key, other in row.items() if key != "employee") for row in value]
+        return ", ".join(sorted(str(readable(other)) for other in linked))
+    # An empty foreign key, as simple-history has it.
+    if value is None or getattr(value, "pk", True) is None:
+        return ""
+    if isinstance(value, DeletedObject) and value.model is Employee:
+        return Employee.history.filter(id=value.pk).values_list("full_name", flat=True).first() or value
+    return value
+
+
+# Every change to an employee, with its badges and skills: employees/services.py records each write as one.
+HISTORY = HistoricalRecords(
+    m2m_fields=["badges", "skills"],
+    excluded_fields=[
+        *["created_at", "updated_at", "photo_thumbnail"],
+        *["search_text", "search_name", "search_vector", "name_vector", "badge_slugs", "skill_slugs"],
+    ],
+)
+# No company is this deep; a reporting line that seems longer loops, and is cut here.
 MAX_REPORTING_DEPTH = 1000
-SEARCH_MIN_LENGTH = 2
-SEARCH_MAX_LENGTH = 200
-SEARCH_MAX_TERMS = 8
-FUZZY_MIN_LENGTH = 5
-# A trigram index finds a word inside other words from three characters on. A shorter word is looked for where
-# a word begins, which the index finds too (pg_trgm pads the start of every word), and which is what SQLite's
-# prefix search does anyway.
-WORD_INSIDE_MIN_LENGTH = 3
-
-
-def search_terms(query):
-    """The words of ``query`` worth searching for: no NUL bytes, at most a few words of bounded length."""
-    query = query.replace("\x00", "")[:SEARCH_MAX_LENGTH].strip()
-    if len(query) < SEARCH_MIN_LENGTH:
-        return []
-    return query.split()[:SEARCH_MAX_TERMS]
-
-
-def base_table_alias(compiler):
-    """The employee table's alias in the query being compiled (it changes in a subquery)."""
-    return compiler.quote_name_unless_alias(next(iter(compiler.query.alias_map)))
-
-
-class SearchFold(models.Func):
-    """Lower case without accents, by the IMMUTABLE function that the trigram index is built on."""
-
-    function = "employees_search_fold"
-    output_field = models.TextField()
-
-
-class Like(models.Func):
-    template = "%(expressions)s"
-    arg_joiner = " LIKE "
-    output_field = models.BooleanField()
-
-
-class SimilarToWords(models.Func):
-    """pg_trgm's ``a <<% b``: ``a`` is similar enough to some run of whole words of ``b``
-    (pg_trgm.strict_word_similarity_threshold, 0.5 unless the server sets another)."""
-
-    template = "%(expressions)s"
-    arg_joiner = " <<%% "
-    output_field = models.BooleanField()
-
-
-class SpaceBefore(models.Func):
-    """The text with a space in front, so that ``LIKE '% word%'`` also finds a word at its very start."""
-
-    template = "(' ' || %(expressions)s)"
-    output_field = models.TextField()
-
-
-class GeneratedColumn(models.Expression):
-    """A column PostgreSQL computes from the others (see migration 0003); the model does not declare it."""
-
-    output_field = models.TextField()
-
-    def __init__(self, name):
-        super().__init__()
-        self.name = name
-
-    def as_sql(self, compiler, connection):
-        return f"{base_table_alias(compiler)}.{connection.ops.quote_name(self.name)}", []
-
-
-class FullTextMatch(models.Expression):
-    """SQLite: the row is in the FTS5 index's matches for ``match``, looked up by rowid (the fastest join)."""
-
-    conditional = True
-    output_field = models.BooleanField()
-
-    def __init__(self, match):
-        super().__init__()
-        self.match = match
-
-    def as_sql(self, compiler, connection):
-        alias = base_table_alias(compiler)
-        fts = "employees_employee_fts"
-        return f"{alias}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [self.match]  # noqa: S608
-
-
-def like_pattern(term, prefix_only=False, word_start=False):
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if word_start:
-        return f"% {escaped}%"
-    return f"{escaped}%" if prefix_only else f"%{escaped}%"
-
-
-def word_occurs(document, term, indexed):
-    """``term`` occurs in ``document``: anywhere, or where a word begins if it is shorter than
-    WORD_INSIDE_MIN_LENGTH. A short word goes to the trigram index only if ``indexed`` (every word of the
-    query is short); beside a longer word it is checked on the rows that word finds, for the index's list of
-    words starting with one or two letters is long to read."""
-    if len(term) >= WORD_INSIDE_MIN_LENGTH:
-        return models.Q(Like(document, SearchFold(models.Value(like_pattern(term)))))
-    word_start = SearchFold(models.Value(like_pattern(term, word_start=True)))
-    if not indexed:
-        return models.Q(Like(SpaceBefore(document), word_start))
-    document_start = SearchFold(models.Value(like_pattern(term, prefix_only=True)))
-    return models.Q(Like(document, document_start)) | models.Q(Like(document, word_start))
-
-
-def search_rank(tier, distance=0.0):
-    """``search_tier`` and ``search_distance`` for ``first_found``: ordered by them, then by name and id, its
-    rows are in the order ``search`` gives (names starting with the query, exact, then fuzzy matches)."""
-
-    def expression(value):
-        return value if hasattr(value, "resolve_expression") else models.Value(value)
-
-    return {"search_tier": expression(tier), "search_distance": expression(distance)}
-
-
-def postgresql_search(query, terms):
-    """The conditions and order of a search on PostgreSQL: (every word occurs, the name starts with the query,
-    some words of the name are similar to it, their similarity). Names are compared by similarity only from
-    FUZZY_MIN_LENGTH characters on; below it the last two are None."""
-    document, name = GeneratedColumn("search_folded"), GeneratedColumn("name_folded")
-    short_only = all(len(term) < WORD_INSIDE_MIN_LENGTH for term in terms)
-    every_word = models.Q(*[word_occurs(document, term, indexed=short_only) for term in terms])
-    name_prefix = Like(name, SearchFold(models.Value(like_pattern(query, prefix_only=True))))
-    if len(query) < FUZZY_MIN_LENGTH:
-        return every_word, name_prefix, None, None
-    # Typos are forgiven in names only. Strict word similarity compares the query with the most similar run of
-    # whole words of the name, so a middle name or a second surname does not dilute it; and the index need
-    # only check the rows sharing half the query's trigrams (plain similarity at 0.3 checked those sharing
-    # 30 %: tens of thousands of rows for a common surname). Its default threshold, 0.5, still forgives a
-    # typo ("jonh smith" finds John Smith), so nothing needs setting on the connection or the server.
-    folded_query = SearchFold(models.Value(query))
-    similarity = models.Func(
-        folded_query, name, function="strict_word_similarity", output_field=models.FloatField()
-    )
-    return every_word, name_prefix, SimilarToWords(folded_query, name), similarity
-
-
-class EmployeeHistory(HistoricalRecords):
-    """Change history that also records badge changes made from the badge's side, on each employee touched.
-
-    django-simple-history expects the changed object to be the history's own model (``employee.badges.add``);
-    ``badge.employees.add`` hands it the badge instead.
-    """
-
-    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
-        if not reverse:
-            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
-        if action == "pre_clear":
-            instance._employees_before_clear = list(instance.employees.values_list("pk", flat=True))
-        elif action == "post_clear":
-            pk_set = instance.__dict__.pop("_employees_before_clear", [])
-        if action in ("post_add", "post_remove", "post_clear"):
-            for employee in self.cls.objects.filter(pk__in=pk_set or []):
-                super().m2m_changed(employee, action, attr, pk_set, False, **kwargs)
-        return None
 
 
 class EmployeeQuerySet(models.QuerySet):
+    def current(self):
+        """The people who work here: not those who left."""
+        return self.filter(left_on__isnull=True)
+
+    def visible_to(self, user):
+        """Leavers are kept, with their history, for those who may edit employees; everyone else sees
+        only the people who work here."""
+        return self if user.has_perm("employees.change_employee") else self.current()
+
     def search(self, query):
-        """Employees matching every word of ``query`` in their name, title, location or badges, best first.
+        return search.search(self, query)
 
-        PostgreSQL matches without regard to case or accents, on a trigram index, a word of three characters
-        or more anywhere ("arcí" finds García), a shorter one where a word begins ("ux" finds "Senior UX
-        Designer", not "Deluxe"); from five characters on it also finds names with words similar to the
-        query, which forgives typos ("jonh smith" finds John Smith, "rodrigez" Ana María Suárez Rodríguez).
-        SQLite matches word prefixes without regard to case or accents, on an FTS5 index. A query under two
-        characters matches nobody. The order puts names that start with the query first, then exact matches
-        of every word, then fuzzy matches, the most similar first.
-        """
-        terms = search_terms(query)
-        if not terms:
-            return self if not query.strip() else self.none()
-        if connection.vendor == "postgresql":
-            return self._search_postgresql(" ".join(terms), terms)
-        return self._search_fts5(" ".join(terms), terms)
-
-    def _search_postgresql(self, query, terms):
-        every_word, name_prefix, similar_name, similarity = postgresql_search(query, terms)
-        if similar_name is None:
-            return self.filter(every_word).order_by(
-                models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
-            )
-        return self.filter(every_word | models.Q(similar_name)).order_by(
-            models.Case(models.When(name_prefix, then=0), models.When(every_word, then=1), default=2),
-            models.Case(models.When(every_word, then=0.0), default=1.0 - similarity),
-            "full_name",
+    def for_list(self):
+        """Only the columns a list of employees shows, with their badges as a list in ``badge_list``."""
+        columns = self.select_related("department").only(
             "id",
+            "full_name",
+            "job_title",
+            "location",
+            "photo_thumbnail",
+            "left_on",
+            "work_email",
+            "work_phone",
+            "department__name",
+            "department__slug",
         )
+        return columns.prefetch_related(models.Prefetch("badges", to_attr="badge_list"))
 
-    def _search_fts5(self, query, terms):
-        # Each word is a quoted FTS5 prefix query ("eng"* finds Engineer); quoting makes operators plain text.
-        match = " ".join('"{}"*'.format(term.replace('"', '""')) for term in terms)
-        name_prefix = models.Q(full_name__istartswith=query)
-        return self.filter(FullTextMatch(match)).order_by(
-            models.Case(models.When(name_prefix, then=0), default=1), "full_name", "id"
+    def for_detail(self):
+        return self.select_related("department").prefetch_related("badges", "skills")
+
+    def provisioned(self):
+        """The people SCIM serves: everyone but the leavers it deleted (or who left with no sign-in name)."""
+        return self.exclude(left_on__isnull=False, user_name="").select_related("department")
+
+    def with_user_name(self, name):
+        """Who signs in as ``name`` (any case), or, with no sign-in name yet, has it as work email."""
+        name = name.lower()
+        people = self.alias(user_name_lower=Lower("user_name"), work_email_lower=Lower("work_email"))
+        return people.filter(models.Q(user_name_lower=name) | models.Q(user_name="", work_email_lower=name))
+
+    def with_work_email(self, email):
+        """Employees whose work email is ``email``, ignoring case (as the unique constraint does)."""
+        return self.alias(work_email_lower=Lower("work_email")).filter(work_email_lower=email.lower())
+
+    def reporting_to(self, user):
+        """The reports of ``user``'s employee record at any depth; UNION, so that even a loop ends."""
+        if user.pk is None:
+            return self.none()
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        reports = models.expressions.RawSQL(  # noqa: S611 (the table name comes from the model)
+            f"""
+            WITH RECURSIVE reports(id) AS (
+                SELECT id FROM {table} WHERE manager_id IN (SELECT id FROM {table} WHERE user_id = %s)
+                UNION
+                SELECT employee.id FROM {table} employee JOIN reports ON employee.manager_id = reports.id
+            )
+            SELECT id FROM reports
+            """,  # noqa: S608
+            [user.pk],
         )
+        return self.filter(pk__in=reports)
 
-    def first_found(self, query, limit, *fields):
-        """At most ``limit`` of these employees matching ``query`` (their ``fields``, which may name
-        ``search_tier`` and ``search_distance``, see ``search_rank``): the first found.
+    def with_private_fields(self, user):
+        """Annotate ``visible_mobile`` and ``visible_start_date``: the value if ``user`` may see it, or None.
+        The one place that decides it: pages, the API and the exports read these, never the fields."""
+        if user.has_perm("employees.change_employee"):
+            return self.annotate(visible_mobile=models.F("mobile"), visible_start_date=models.F("start_date"))
+        own = models.Q(user=user) if user.pk is not None else models.Q(pk__in=[])
+        managed = models.Q(pk__in=self.model.objects.reporting_to(user).values("pk"))
 
-        Read in no order, so the database stops once it has enough, however many match: a broad search costs
-        what a narrow one does. On PostgreSQL they are read in the order they rank in: names starting with the
-        query (a range of employee_name_prefix_idx), then the other exact matches, then the fuzzy ones, each
-        only when the ones before are fewer than ``limit``.
-        """
-        terms = search_terms(query)
-        if connection.vendor != "postgresql" or not terms:
-            name_prefix = models.Q(full_name__istartswith=" ".join(terms))
-            tier = models.Case(models.When(name_prefix, then=0), default=1) if terms else models.Value(0)
-            return self.search(query).order_by().annotate(**search_rank(tier)).values(*fields)[:limit]
-        every_word, name_prefix, similar_name, similarity = postgresql_search(" ".join(terms), terms)
-        # A name that starts with the query contains every word of it.
-        prefix = self.filter(name_prefix).annotate(**search_rank(0)).order_by().values(*fields)[:limit]
-        exact = self.filter(every_word & ~models.Q(name_prefix)).annotate(**search_rank(1))
-        others = [exact.order_by().values(*fields)[:limit]]
-        if similar_name is not None:
-            fuzzy = self.filter(models.Q(similar_name) & ~every_word)
-            others.append(fuzzy.annotate(**search_rank(2, 1.0 - similarity)).order_by().values(*fields))
-        return prefix.union(*others, all=True)[:limit]
+        def visible(field):
+            shared = models.Q(**{f"{field}_visibility": Visibility.EVERYONE}) | own
+            shared |= models.Q(**{f"{field}_visibility": Visibility.MANAGERS}) & managed
+            return models.Case(models.When(shared, then=models.F(field)), default=None)
 
-    def with_ids(self, ids):
-        """These employees whose id is in ``ids`` (strings), sent as one parameter however many there are.
+        return self.annotate(visible_mobile=visible("mobile"), visible_start_date=visible("start_date"))
 
-        A parameter per id costs more to send than the query takes to run; and PostgreSQL, told how many
-        there are, may rather walk a sort order's index looking for them than read them and sort.
-        """
-        if connection.vendor == "postgresql":
-            found = RawSQL("SELECT unnest(string_to_array(%s, ',')::uuid[])", [",".join(ids)])
-        else:
-            found = RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
-        return self.filter(pk__in=found)
-
-    def managers_from(self, employee_id):
-        """The employee ``employee_id``, their manager, their manager's manager… to the top, in that order.
-
-        One recursive query (SQLite and PostgreSQL), stopped after MAX_REPORTING_DEPTH levels so that a loop
-        in the data cannot make it run forever. Only the columns a reporting line shows are read.
-        """
+    def line_from(self, employee_id):
+        """The employee ``employee_id`` and their managers up to the top, in that order, at most
+        MAX_REPORTING_DEPTH levels so that a loop ends."""
         table = connection.ops.quote_name(self.model._meta.db_table)
         sql = f"""
             WITH RECURSIVE line (id, depth) AS (
@@ -555,108 +419,71 @@ class EmployeeQuerySet(models.QuerySet):
         return self.model.objects.raw(sql, [employee_id, MAX_REPORTING_DEPTH])
 
     def top_of_company(self, levels, limit):
-        """The people with no manager and those up to ``levels`` below them, at most ``limit``, as rows for
-        the org chart: one recursive query."""
+        """Org chart rows of the people with no manager and up to ``levels`` below them, at most ``limit``."""
+        return self.chart_from("manager_id IS NULL", [], levels, limit)
+
+    def team_of(self, employee_id, levels, limit):
+        """Org chart rows of employee ``employee_id`` and up to ``levels`` below them, at most ``limit``."""
+        employee_id = self.model._meta.pk.get_db_prep_value(employee_id, connection)
+        return self.chart_from("id = %s", [employee_id], levels, limit)
+
+    def chart_from(self, roots, params, levels, limit):
+        """Org chart rows of the people who work here matching the SQL condition ``roots`` and up to
+        ``levels`` below them, at most ``limit``: when cut, the nearer levels are kept, so that everyone's
+        manager is among them (but the roots')."""
         table = connection.ops.quote_name(self.model._meta.db_table)
         sql = f"""
             WITH RECURSIVE chart (id, depth) AS (
-                SELECT id, 0 FROM {table} WHERE manager_id IS NULL
+                SELECT id, 0 FROM {table} WHERE {roots} AND left_on IS NULL
                 UNION ALL
                 SELECT employee.id, chart.depth + 1
                 FROM {table} employee JOIN chart ON employee.manager_id = chart.id
-                WHERE chart.depth < %s
+                WHERE chart.depth < %s AND employee.left_on IS NULL
             )
-            SELECT employee.id, employee.full_name, employee.job_title, employee.manager_id
-            FROM {table} employee JOIN chart ON employee.id = chart.id LIMIT %s
+            SELECT id FROM chart ORDER BY depth LIMIT %s
         """  # noqa: S608 (the table name comes from the model)
-        people = self.model.objects.raw(sql, [levels - 1, limit])
-        rows = [(person.pk, person.full_name, person.job_title, person.manager_id) for person in people]
-        return sorted(rows, key=lambda row: (row[1], str(row[0])))
+        chart = models.expressions.RawSQL(sql, [*params, levels - 1, limit])  # noqa: S611
+        return self.filter(pk__in=chart).org_chart()
 
-    def with_badges(self):
-        """Prefetch badges in one extra query, whatever the number of employees."""
-        return self.prefetch_related("badges")
-
-    def for_list(self):
-        """Only the columns a list of employees shows, with their badges as a list in ``badge_list``: a plain
-        list, so that a row's badges cost no manager and queryset of their own."""
-        columns = self.only("id", "full_name", "job_title", "location", "photo_thumbnail")
-        return columns.prefetch_related(models.Prefetch("badges", to_attr="badge_list"))
-
-    def reporting_to(self, user):
-        """The direct and indirect reports of ``user``'s own employee record, at any depth, in one query.
-
-        A recursive common table expression inside a subquery, so it also serves as a condition in a larger
-        query (see ``with_private_fields``). UNION, not UNION ALL, so that even a cycle in the reporting line
-        ends.
-        """
-        if user.pk is None:
-            return self.none()
+    def distinct_values(self, column):
+        """Every value of ``column`` in the table, in order: read by skipping through the column's index from
+        one value to the next (about a hundred lookups where SELECT DISTINCT reads every row)."""
         table = connection.ops.quote_name(self.model._meta.db_table)
-        manager = connection.ops.quote_name(self.model._meta.get_field("manager").column)
-        account = connection.ops.quote_name(self.model._meta.get_field("user").column)
-        reports = RawSQL(  # noqa: S611 (names from the model's own metadata; the user's id is a parameter)
-            f"""
-            WITH RECURSIVE reports(id) AS (
-                SELECT id FROM {table}
-                WHERE {manager} IN (SELECT id FROM {table} WHERE {account} = %s)
-                UNION
-                SELECT employee.id FROM {table} employee JOIN reports ON employee.{manager} = reports.id
+        column = connection.ops.quote_name(self.model._meta.get_field(column).column)
+        sql = f"""
+            WITH RECURSIVE found (value) AS (
+                SELECT MIN({column}) FROM {table}
+                UNION ALL
+                SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > found.value) FROM found
+                WHERE found.value IS NOT NULL
             )
-            SELECT id FROM reports
-            """,  # noqa: S608
-            [user.pk],
-        )
-        return self.filter(pk__in=reports)
-
-    def with_private_fields(self, user):
-        """Annotate ``visible_mobile`` and ``visible_start_date``: the value if ``user`` may see it, or None.
-
-        The one place that decides who sees a private field; every page, the API and the exports read these
-        annotations, never ``mobile`` or ``start_date`` themselves. Editors (and superusers) see every value,
-        an employee sees their own, their managers at any level above them see what is shared with managers,
-        and everyone sees what is shared with everyone. Decided in SQL, in the same query as the rows.
-        """
-        if user.has_perm("employees.change_employee"):
-            return self.annotate(visible_mobile=models.F("mobile"), visible_start_date=models.F("start_date"))
-        own_record = models.Q(user=user) if user.pk is not None else models.Q(pk__in=[])
-        managed = models.Q(pk__in=self.model.objects.reporting_to(user).values("pk"))
-
-        def visible(field):
-            return models.Case(
-                models.When(
-                    models.Q(**{f"{field}_visibility": Visibility.EVERYONE})
-                    | own_record
-                    | (models.Q(**{f"{field}_visibility": Visibility.MANAGERS}) & managed),
-                    then=models.F(field),
-                ),
-                default=None,
-            )
-
-        return self.annotate(visible_mobile=visible("mobile"), visible_start_date=visible("start_date"))
-
-    def with_work_email(self, email):
-        """Employees whose work email is ``email``, ignoring case (as the unique constraint does)."""
-        return self.alias(work_email_lower=Lower("work_email")).filter(work_email_lower=email.lower())
+            SELECT value FROM found WHERE value IS NOT NULL
+        """  # noqa: S608 (names from the model)
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [value for (value,) in cursor.fetchall()]
 
     def headcount_by_location(self):
-        return self.order_by("location").values("location").annotate(headcount=models.Count("id"))
+        """Each location of these employees, in order, as ``location`` with its ``headcount``."""
+        return self.order_by("location").values("location").annotate(headcount=models.Count("pk"))
 
     def org_chart(self):
-        """(id, full name, job title, manager id) of these employees, by name: what the org chart shows."""
-        return self.order_by("full_name", "id").values_list("id", "full_name", "job_title", "manager_id")
-
-    def refresh_search_text(self):
-        """Recompute the search text of these employees, after their badges, skills or department, or the name
-        of a badge, skill or department, changed."""
-        employees = list(
-            self.only("id", "full_name", "job_title", "location", "department__name")
-            .select_related("department")
-            .prefetch_related("badges", "skills")
+        """(id, full name, job title, manager id, photo thumbnail, number of direct reports who work here) of
+        these employees, by name: what the org chart shows."""
+        reports = models.Count("reports", filter=models.Q(reports__left_on__isnull=True))
+        return (
+            self.order_by("full_name", "id")
+            .annotate(report_count=reports)
+            .values_list("id", "full_name", "job_title", "manager_id", "photo_thumbnail", "report_count")
         )
-        for employee in employees:
-            employee.search_text = employee.build_search_text()
-        self.model.objects.bulk_update(employees, ["search_text"], batch_size=1000)
+
+    def joiners_by_month(self, since, until):
+        """Each month from ``since`` to ``until`` in which some of these employees started, as ``month`` with
+        its ``joiners``: by ``visible_start_date`` (see ``with_private_fields``), so a reader counts only the
+        start dates they may see."""
+        started = self.filter(visible_start_date__gte=since, visible_start_date__lte=until)
+        months = started.annotate(month=TruncMonth("visible_start_date")).order_by("month").values("month")
+        return months.annotate(joiners=models.Count("pk"))
 
 
 class Employee(models.Model):
@@ -689,9 +516,10 @@ class Employee(models.Model):
         "self",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="reports",
         verbose_name=_("manager"),
+        help_text=_("The person this employee reports to; empty for nobody."),
     )
     skills = models.ManyToManyField(Skill, blank=True, related_name="employees", verbose_name=_("skills"))
     user = models.OneToOneField(
@@ -712,8 +540,35 @@ class Employee(models.Model):
     pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     start_date_visibility = visibility_field(_("who sees the start date"))
-    # Name, title, location and badge names in one column, so that one index serves the search.
+    left_on = models.DateField(
+        _("left on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The day this person left the company; empty while they work here."),
+    )
+    # What the company's identity provider knows this person by (SCIM: externalId, userName, employeeNumber).
+    external_id = models.CharField(_("identity provider id"), max_length=255, blank=True, editable=False)
+    user_name = models.CharField(
+        _("sign-in name"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=_("The name this person signs in with at the identity provider, often their email."),
+    )
+    employee_number = models.CharField(_("employee number"), max_length=64, blank=True)
+    # What the search reads (employees/search.py): never contact details, some of which are private.
     search_text = models.TextField(_("search text"), editable=False, blank=True, default="")
+    search_name = models.CharField(_("search name"), max_length=200, editable=False, blank=True, default="")
+    # The slugs of its badges and skills: a list counts them from the rows it reads (search.count_facets).
+    badge_slugs = models.JSONField(_("badge slugs"), editable=False, default=list)
+    skill_slugs = models.JSONField(_("skill slugs"), editable=False, default=list)
+    search_vector = models.GeneratedField(
+        expression=search.Vector("search_text"), output_field=SearchVectorField(), db_persist=True
+    )
+    name_vector = models.GeneratedField(
+        expression=search.Vector("search_name"), output_field=SearchVectorField(), db_persist=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(
@@ -721,13 +576,7 @@ class Employee(models.Model):
     )
 
     objects = EmployeeQuerySet.as_manager()
-    history = EmployeeHistory(
-        m2m_fields=[badges, skills],
-        excluded_fields=["created_at", "updated_at", "search_text", "photo_thumbnail"],
-    )
-
-    class EditConflict(Exception):
-        """Someone else saved this employee after the version being saved was read."""
+    history = HISTORY
 
     class Meta:
         ordering = ["full_name", "id"]
@@ -738,6 +587,11 @@ class Employee(models.Model):
             models.Index(fields=["job_title", "full_name", "id"], name="employee_title_idx"),
             models.Index(fields=["location", "full_name", "id"], name="employee_location_idx"),
             models.Index(fields=["department", "full_name", "id"], name="employee_department_idx"),
+            PostgreSQLGinIndex(fields=["search_vector"], name="employee_search_vector_idx"),
+            PostgreSQLGinIndex(fields=["name_vector"], name="employee_name_vector_idx"),
+            PostgreSQLGinIndex(
+                OpClass("search_name", name="gin_trgm_ops"), name="employee_search_name_trgm_idx"
+            ),
         ]
         constraints = [
             not_blank("full_name"),
@@ -756,134 +610,223 @@ class Employee(models.Model):
             ),
             valid_choice("mobile_visibility", Visibility),
             valid_choice("start_date_visibility", Visibility),
+            models.UniqueConstraint(
+                Lower("user_name"),
+                condition=~models.Q(user_name=""),
+                name="%(app_label)s_%(class)s_user_name_unique",
+                violation_error_message=_("Another employee already signs in with this name."),
+            ),
+            models.UniqueConstraint(
+                "external_id",
+                condition=~models.Q(external_id=""),
+                name="%(app_label)s_%(class)s_external_id_unique",
+                violation_error_message=_("Another employee already has this identity provider id."),
+            ),
         ]
+        permissions = [("provision_employee", _("Can provision employees from the identity provider"))]
+
+    class EditConflict(Exception):
+        """Someone else saved this employee after the version being saved was read."""
 
     def __str__(self):
         return self.full_name
 
-    def save(self, *args, **kwargs):
-        """Save only if the row is still at ``self.version``; else raise ``EditConflict``.
-
-        The check and the version bump are one UPDATE, so two saves of the same version cannot both succeed.
-        A row that no longer exists (a deleted employee restored from history) is inserted again.
-        """
-        self.search_text = self.build_search_text()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text"}
-        with transaction.atomic():
-            if not self._state.adding:
-                rows = type(self).objects.filter(pk=self.pk)
-                if rows.filter(version=self.version).update(version=models.F("version") + 1):
-                    self.version += 1
-                elif rows.exists():
-                    raise self.EditConflict
-            super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("employees:detail", kwargs={"pk": self.pk})
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        employee = super().from_db(db, field_names, values)
-        # The account the row was linked to when read (unknown if not read): a save that moves the link
-        # leaves that account's cached user with a record it no longer has (see backends.employee_changed).
-        employee.linked_user_id = employee.__dict__.get("user_id", UNKNOWN_LINK)
-        return employee
+    @property
+    def has_left(self):
+        return self.left_on is not None
 
     @property
     def initials(self):
-        """Up to two letters for the avatar shown when there is no photo: "Ana María García" gives "AG"."""
+        """Up to two letters for the avatar shown without a photo: "Ana María García" gives "AG"."""
         words = self.full_name.split()
         return "".join(word[0] for word in words[:1] + words[1:][-1:]).upper()
-
-    def local_time(self):
-        """The current time where this person works, or None without a time zone."""
-        if self.time_zone in time_zone_names():
-            return timezone.localtime(timezone=ZoneInfo(self.time_zone))
-        return None
 
     @property
     def avatar_color(self):
         """One of eight avatar colours, always the same for one employee."""
         return self.pk.int % 8 if self.pk else 0
 
-    def build_search_text(self, badge_names=None, skill_names=None):
-        """Name, title, location, department, badges and skills: what the search looks in. Never contact
-        details: some of them are private."""
-        saved = not self._state.adding
-        if badge_names is None:
-            badge_names = [badge.name for badge in self.badges.all()] if saved else []
-        if skill_names is None:
-            skill_names = [skill.name for skill in self.skills.all()] if saved else []
-        department = [self.department.name] if self.department_id else []
-        return " ".join(
-            [self.full_name, self.job_title, self.location, *department, *badge_names, *skill_names]
-        )
+    def local_time(self):
+        if self.time_zone in TIME_ZONE_NAMES:
+            return timezone.localtime(timezone=ZoneInfo(self.time_zone))
+        return None
 
     def clean(self):
         super().clean()
-        if self.manager_id is not None:
-            self.check_manager(self.manager_id)
+        self.check_manager(self.manager_id)
 
     def check_manager(self, manager_id):
-        """Raise ValidationError if reporting to ``manager_id`` would close a loop in the reporting lines.
-
-        The proposed manager's whole reporting line is read with one recursive query, however long it is.
-        """
-        if self._state.adding or manager_id is None:
+        """Raise ValidationError if reporting to ``manager_id`` would close a loop in the reporting lines."""
+        if manager_id is None or self._state.adding:
             return
         if manager_id == self.pk:
-            raise ValidationError({"manager": ValidationError(OWN_MANAGER, code="own_manager")})
-        line = []
-        for manager in Employee.objects.managers_from(manager_id):
-            line.append(manager.full_name)
-            if manager.pk == self.pk:
-                raise ValidationError(
-                    {
-                        "manager": ValidationError(
-                            _(
-                                "%(name)s cannot report to %(manager)s, who already reports to %(name)s: "
-                                "%(line)s."
-                            ),
-                            code="manager_cycle",
-                            params={"name": self.full_name, "manager": line[0], "line": " → ".join(line)},
-                        )
-                    }
-                )
+            raise field_error("manager", _("An employee cannot be their own manager."), "own_manager")
+        line = list(Employee.objects.line_from(manager_id))
+        if any(manager.pk == self.pk for manager in line):
+            raise field_error(
+                "manager",
+                _("%(name)s cannot report to %(manager)s, who already reports to %(name)s: %(line)s."),
+                "manager_cycle",
+                name=self.full_name,
+                manager=line[0].full_name,
+                line=" → ".join(manager.full_name for manager in line),
+            )
 
     def reporting_line(self):
-        """The managers above this employee, the nearest first, up to the top: one recursive query."""
+        """The managers above this employee, the nearest first."""
         if self.manager_id is None:
             return []
         line = []
-        for manager in Employee.objects.managers_from(self.manager_id):
+        for manager in Employee.objects.line_from(self.manager_id):
             if manager.pk == self.pk or manager in line:
-                break  # a loop saved before the check existed: show each person once
+                break  # a loop saved before the check existed: each person once
             line.append(manager)
         return line
 
     def direct_reports(self):
-        return self.reports.only("id", "full_name", "job_title", "photo_thumbnail", "manager")
+        return self.reports.current().only("id", "full_name", "job_title", "photo_thumbnail", "manager")
 
     def recent_changes(self, limit=20):
-        """The last ``limit`` history records, newest first, with ``changes``: (label, old, new) triples."""
-        records = list(self.history.select_related("history_user")[:limit])
-        badge_names = {badge.pk: badge.name for badge in Badge.objects.all()}
+        """The last ``limit`` history records, newest first, each with ``changes``: (label, old, new). A
+        change record with nothing to show (only the version or fields the history does not keep changed) is
+        left out; a creation or a deletion record never is."""
+        records = list(self.history.select_related("history_user")[: limit + 1])
+        for record, previous in itertools.zip_longest(records, records[1:]):
+            delta = record.diff_against(previous, foreign_keys_are_objs=True).changes if previous else []
+            record.changes = [
+                (self._meta.get_field(change.field).verbose_name, readable(change.old), readable(change.new))
+                for change in delta
+                if change.field != "version"
+            ]
+        return [record for record in records if record.changes or record.history_type != "~"][:limit]
 
-        def readable(field, value):
-            if field.many_to_many:
-                return ", ".join(sorted(badge_names.get(link["badge"], "?") for link in value))
-            return value
 
-        for record in records:
-            previous = record.prev_record
-            delta = record.diff_against(previous).changes if previous else []
-            record.changes = []
-            for change in delta:
-                field = self._meta.get_field(change.field)
-                if field.name != "version":
-                    record.changes.append(
-                        (field.verbose_name, readable(field, change.old), readable(field, change.new))
-                    )
-        return records
+def job_file_path(job, filename):
+    """A random name: a job's file is reached only through its owner's download link, never by its path."""
+    return f"jobs/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
+
+
+class JobQuerySet(models.QuerySet):
+    def of(self, user):
+        return self.filter(owner=user)
+
+    def unfinished(self):
+        return self.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+
+    def stalled(self):
+        """Unfinished jobs without a sign of progress for JOBS_STALLED_AFTER seconds: their worker stopped."""
+        quiet_since = timezone.now() - timezone.timedelta(seconds=settings.JOBS_STALLED_AFTER)
+        return self.unfinished().filter(updated_at__lt=quiet_since)
+
+    def in_progress(self):
+        """The jobs that count against JOBS_PER_USER: queued or running, and not stalled."""
+        return self.unfinished().exclude(pk__in=self.stalled().values("pk"))
+
+    def expired(self):
+        return self.filter(created_at__lt=self.kept_since())
+
+    def kept(self):
+        """The jobs not expired yet: an expired one is gone for its owner before delete_expired_jobs runs."""
+        return self.filter(created_at__gte=self.kept_since())
+
+    @staticmethod
+    def kept_since():
+        return timezone.now() - timezone.timedelta(hours=settings.JOBS_KEPT_HOURS)
+
+
+class Job(models.Model):
+    """Long work a background worker does for one user, an export of the list or an import: its progress,
+    its file or why it failed. Deleted with its files JOBS_KEPT_HOURS after it was queued."""
+
+    class Kind(models.TextChoices):
+        CSV = "csv", _("CSV export")
+        XLSX = "xlsx", _("Excel export")
+        VCARD = "vcard", _("vCard export")
+        IMPORT = "import", _("Import")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("owner")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    query = models.TextField(
+        _("search and filters"), blank=True, help_text=_("The list page's query string of the export.")
+    )
+    site_url = models.URLField(
+        _("site address"), blank=True, help_text=_("The address the employees' links in a vCard start with.")
+    )
+    source = models.FileField(_("file to import"), upload_to=job_file_path, blank=True)
+    previewed_at = models.DateTimeField(
+        _("previewed at"), null=True, blank=True, help_text=_("An import refuses rows changed after this.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    attempt = models.PositiveIntegerField(
+        _("attempt"), default=1, help_text=_("Raised by a retry: a run of an earlier attempt stops.")
+    )
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows in all"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to=job_file_path, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    error = models.TextField(_("why it failed"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last progress"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    EXTENSIONS = {Kind.CSV: "csv", Kind.XLSX: "xlsx", Kind.VCARD: "vcf"}
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        indexes = [models.Index(fields=["owner", "status"]), models.Index(fields=["created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["csv", "xlsx", "vcard", "import"]),
+                name="%(app_label)s_%(class)s_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("employees:jobs")
+
+    @property
+    def is_stalled(self):
+        quiet_since = timezone.now() - timezone.timedelta(seconds=settings.JOBS_STALLED_AFTER)
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING) and self.updated_at < quiet_since
+
+    @property
+    def is_in_progress(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING) and not self.is_stalled
+
+    @property
+    def can_retry(self):
+        return self.status == self.Status.FAILED or self.is_stalled
+
+    @property
+    def percent_done(self):
+        if not self.rows_total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def filename(self):
+        """The name the downloaded file is saved under."""
+        return f"employees.{self.EXTENSIONS.get(self.kind, 'txt')}"

@@ -1,11 +1,14 @@
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.test import Client
+
+from employees import exports
 
 from .factories import BadgeFactory, EditorFactory, UserFactory
 
@@ -23,7 +26,7 @@ def _plain_static_files(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Sessions, facet counts and rendered fragments live in the caches: every test starts without any."""
+    """Sessions live in the cache: every test starts without any."""
     for cache in caches.all():
         cache.clear()
     yield
@@ -61,6 +64,12 @@ def coffee(db):
 @pytest.fixture
 def gamer(db):
     return BadgeFactory(slug="gamer", name="Gamer", icon="gamepad")
+
+
+@pytest.fixture(autouse=True)
+def _no_exports_running(monkeypatch):
+    """A test that does not read an export to the end leaves its place taken: the next test starts afresh."""
+    monkeypatch.setattr(exports, "RUNNING", threading.BoundedSemaphore(exports.AT_ONCE))
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from employees import services
 from employees.models import Badge, Department, Employee, Skill
 
 
@@ -37,24 +38,21 @@ class SkillFactory(factory.django.DjangoModelFactory):
 
 
 class EmployeeFactory(factory.django.DjangoModelFactory):
+    """Employees written as the site writes them (services.save_employee): searchable, with a history."""
+
     class Meta:
         model = Employee
-        skip_postgeneration_save = True
 
     full_name = factory.Faker("name")
     # Plain sequences, not Faker: a random "Manager" would match a test's search for "ana".
     job_title = factory.Sequence(lambda n: f"Job {n}")
     location = factory.Sequence(lambda n: f"Place {n}")
+    badges = ()
+    skills = ()
 
-    @factory.post_generation
-    def badges(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.badges.set(extracted)
-
-    @factory.post_generation
-    def skills(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.skills.set(extracted)
+    @classmethod
+    def _create(cls, model_class, *args, badges=(), skills=(), **kwargs):
+        return services.save_employee(model_class(**kwargs), badges=badges, skills=skills)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

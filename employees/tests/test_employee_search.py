@@ -1,8 +1,19 @@
-from employees.templatetags.employee_search import facet_options, highlight
+from employees.templatetags.employee_search import highlight
 
 
 def test_marks_every_match_ignoring_case_and_accents():
     assert highlight("José García", "jose GARCIA") == "<mark>José</mark> <mark>García</mark>"
+
+
+def test_marks_letters_unicode_does_not_decompose():
+    assert highlight("Łukasz Østergaard", "lukasz oster") == "<mark>Łukasz</mark> <mark>Øster</mark>gaard"
+    assert highlight("Lukasz", "łukasz") == "<mark>Lukasz</mark>"
+
+
+def test_marks_letters_that_fold_to_two():
+    # The search finds "Straße" for "strasse" and "Ægir" for "aegir": the page must show where.
+    assert highlight("Straße", "strasse") == "<mark>Straße</mark>"
+    assert highlight("Ægir Ode", "aegir") == "<mark>Ægir</mark> Ode"
 
 
 def test_marks_every_occurrence_and_merges_overlaps():
@@ -19,9 +30,5 @@ def test_leaves_text_unmarked_without_a_usable_query():
     assert highlight("Ana", None) == "Ana"
 
 
-def test_facet_options_mark_the_selected_value_and_escape():
-    options = facet_options([("Madrid", 2), ('<"Paris">', 1)], "Madrid")
-    assert options == (
-        '<option value="Madrid" selected>Madrid (2)</option>'
-        '<option value="&lt;&quot;Paris&quot;&gt;">&lt;&quot;Paris&quot;&gt; (1)</option>'
-    )
+def test_operators_and_wildcards_in_the_query_mark_nothing_of_their_own():
+    assert highlight("100% & more", "% & | !:*") == "100% &amp; more"

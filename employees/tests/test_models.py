@@ -1,9 +1,15 @@
+"""The models and the employee QuerySet: constraints, ordering, natural keys and what each query reads."""
+
+from datetime import timedelta
+
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
-from employees.models import Badge, Employee
+from employees.models import Badge, Department, Employee
+from employees.search import FACET_COLUMNS, count_facets
 
-from .factories import BadgeFactory, EmployeeFactory
+from .factories import BadgeFactory, DepartmentFactory, EmployeeFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +34,20 @@ def test_database_rejects_blank_values(field, value):
     assert not Employee.objects.exists()
 
 
+def test_database_rejects_a_work_email_another_employee_has_in_any_case():
+    EmployeeFactory(work_email="ana.garcia@example.com")
+    EmployeeFactory.create_batch(2, work_email="")  # any number of people may have none
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmployeeFactory(work_email="Ana.Garcia@Example.com")
+    assert Employee.objects.count() == 3
+
+
+def test_database_rejects_an_employee_as_their_own_manager():
+    employee = EmployeeFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Employee.objects.filter(pk=employee.pk).update(manager=F("pk"))
+
+
 @pytest.mark.parametrize("field", ["name", "slug"])
 def test_database_rejects_blank_badge_fields(field):
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -46,210 +66,79 @@ def test_badges_are_ordered_by_position_then_name():
     assert [b.name for b in Badge.objects.all()] == ["C", "A", "B"]
 
 
-class TestSearch:
-    def test_matches_name_title_and_location_case_insensitively(self):
-        ana = EmployeeFactory(full_name="Ana García", job_title="Engineer", location="Madrid")
-        EmployeeFactory(full_name="Ben Ode", job_title="Designer", location="London")
-        assert list(Employee.objects.search("ana")) == [ana]
-        assert list(Employee.objects.search("ENGINEER")) == [ana]
-        assert list(Employee.objects.search("madr")) == [ana]
-
-    def test_matches_badge_names_without_duplicates(self, coffee, gamer):
-        both = EmployeeFactory(badges=[coffee, gamer])
-        EmployeeFactory()
-        assert list(Employee.objects.search("coffee gamer")) == [both]
-        assert list(Employee.objects.search("coffee")) == [both]
-
-    def test_every_word_must_match(self):
-        ana = EmployeeFactory(full_name="Ana García", location="Madrid")
-        EmployeeFactory(full_name="Ana Silva", location="Lisbon")
-        assert list(Employee.objects.search("ana madrid")) == [ana]
-
-    def test_blank_query_returns_everyone(self):
-        EmployeeFactory.create_batch(3)
-        assert Employee.objects.search("   ").count() == 3
-
-    def test_ignores_accents_in_the_data_and_in_the_query(self):
-        jose = EmployeeFactory(full_name="José García")
-        EmployeeFactory(full_name="Joseph Ode")
-        assert list(Employee.objects.search("jose garcia")) == [jose]
-        assert list(Employee.objects.search("JOSÉ GARCÍA")) == [jose]
-
-    def test_word_prefix_finds_the_title(self):
-        engineer = EmployeeFactory(job_title="Senior Engineer")
-        EmployeeFactory(job_title="Designer")
-        assert list(Employee.objects.search("eng")) == [engineer]
-
-    def test_names_starting_with_the_query_come_first(self):
-        in_zaragoza = EmployeeFactory(full_name="Adam Smith", location="Zaragoza")
-        zara = EmployeeFactory(full_name="Zara Quinn")
-        assert list(Employee.objects.search("zara")) == [zara, in_zaragoza]
-
-    @pytest.mark.parametrize("query", ["a", " b ", "\x00", "\x00a"])
-    def test_queries_under_two_characters_match_nobody(self, query):
-        EmployeeFactory(full_name="Ana")
-        assert list(Employee.objects.search(query)) == []
-
-    @pytest.mark.parametrize(
-        "query",
-        ["ana\x00", "a" * 1000, "ana " * 300, '"ana" OR *', "ana%", "_na", "\\", "NEAR(ana)", "ana'; --"],
-    )
-    def test_hostile_queries_do_not_fail(self, query):
-        EmployeeFactory(full_name="Ana García")
-        EmployeeFactory(full_name="Ben Ode")
-        assert len(list(Employee.objects.search(query))) <= 1
-
-    def test_a_word_under_three_characters_matches_where_a_word_begins(self):
-        al = EmployeeFactory(full_name="Al Ode")
-        designer = EmployeeFactory(full_name="Bea Ode", job_title="Senior UX Designer")
-        EmployeeFactory(full_name="Cal Deluxe", job_title="Deluxe Designer")
-        assert list(Employee.objects.search("al")) == [al]
-        assert list(Employee.objects.search("ux")) == [designer]
-        assert list(Employee.objects.search("ux designer")) == [designer]
-
-    def test_like_wildcards_are_plain_characters(self):
-        EmployeeFactory(full_name="Ana García")
-        assert list(Employee.objects.search("a%a")) == []
-
-    def test_works_inside_a_subquery(self):
-        ana = EmployeeFactory(full_name="Ana García")
-        EmployeeFactory(full_name="Ben Ode")
-        matching = Employee.objects.search("ana").values("pk")
-        assert list(Employee.objects.filter(pk__in=matching)) == [ana]
-
-    def test_follows_badges_added_renamed_and_deleted(self, coffee):
-        ana = EmployeeFactory(full_name="Ana")
-        ana.badges.add(coffee)
-        assert list(Employee.objects.search("coffee")) == [ana]
-        coffee.name = "Tea Lover"
-        coffee.save()
-        assert list(Employee.objects.search("coffee")) == []
-        assert list(Employee.objects.search("tea lover")) == [ana]
-        coffee.delete()
-        assert list(Employee.objects.search("tea")) == []
-
-    def test_follows_badges_set_from_the_badge_side(self, coffee):
-        ana = EmployeeFactory(full_name="Ana")
-        coffee.employees.add(ana)
-        assert list(Employee.objects.search("coffee")) == [ana]
-        coffee.employees.clear()
-        assert list(Employee.objects.search("coffee")) == []
-
-    def test_first_found_reads_at_most_the_limit_of_the_matches(self):
-        matches = {EmployeeFactory(full_name=f"Ana {n}").pk for n in range(5)}
-        EmployeeFactory(full_name="Ben Ode")
-        found = [row["pk"] for row in Employee.objects.first_found("ana", 3, "pk")]
-        assert len(found) == 3
-        assert set(found) <= matches
-        assert {row["pk"] for row in Employee.objects.first_found("ana", 10, "pk")} == matches
-
-    def test_follows_edits(self):
-        ana = EmployeeFactory(full_name="Ana")
-        ana.full_name = "Beatriz"
-        ana.save(update_fields=["full_name"])
-        assert list(Employee.objects.search("beatriz")) == [ana]
-        assert list(Employee.objects.search("ana")) == []
-
-
-def plan_without_seq_scan(queryset):
-    """PostgreSQL's plan for ``queryset`` when it may not read the table whole, as for a test's few rows."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-    return queryset.explain()
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="typo tolerance is PostgreSQL's pg_trgm")
-class TestSearchOnPostgreSQL:
-    def test_tolerates_typos(self):
-        john = EmployeeFactory(full_name="John Smith")
-        EmployeeFactory(full_name="Ben Ode")
-        assert list(Employee.objects.search("jonh smith")) == [john]
-
-    def test_tolerates_a_typo_in_one_of_several_names(self):
-        # Plain similarity with the whole name (0.25) missed a surname among four names.
-        rodriguez = EmployeeFactory(full_name="Ana María Suárez Rodríguez")
-        EmployeeFactory(full_name="Ben Ode")
-        assert list(Employee.objects.search("rodrigez")) == [rodriguez]
-
-    def test_ranks_fuzzy_matches_most_similar_first(self):
-        rodrigo = EmployeeFactory(full_name="Ana Rodrigo")
-        rodriguez = EmployeeFactory(full_name="Ana Rodríguez")
-        assert list(Employee.objects.search("rodrigez")) == [rodriguez, rodrigo]
-
-    def test_matches_inside_words(self):
-        ana = EmployeeFactory(full_name="Ana García")
-        assert list(Employee.objects.search("arcí")) == [ana]
-
-    def test_ranks_name_prefix_then_exact_then_fuzzy(self):
-        fuzzy = EmployeeFactory(full_name="Mario Abe")
-        exact = EmployeeFactory(full_name="Bea Mariano")
-        prefix = EmployeeFactory(full_name="María Zed")
-        EmployeeFactory(full_name="Olga Ode")
-        assert list(Employee.objects.search("maria")) == [prefix, exact, fuzzy]
-
-    def test_first_found_reads_exact_matches_before_fuzzy_ones(self):
-        exact = {EmployeeFactory(full_name=f"Maria {n}").pk for n in range(3)}
-        EmployeeFactory(full_name="Mario Abe")
-        assert {row["pk"] for row in Employee.objects.first_found("maria", 3, "pk")} == exact
-        assert len(Employee.objects.first_found("maria", 4, "pk")) == 4
-
-    def test_first_found_reads_names_starting_with_the_query_first(self):
-        EmployeeFactory.create_batch(3, full_name="Bea Mariano")
-        prefix = {EmployeeFactory(full_name=f"María {n}").pk for n in range(2)}
-        assert {row["pk"] for row in Employee.objects.first_found("maria", 2, "pk")} == prefix
-        plan = plan_without_seq_scan(Employee.objects.first_found("maria", 2, "pk"))
-        assert "employee_name_prefix_idx" in plan
-
-    def test_a_search_of_short_words_reads_them_from_the_trigram_index(self):
-        EmployeeFactory.create_batch(3)
-        plan = plan_without_seq_scan(Employee.objects.search("zz"))
-        # A word inside other words ('%zz%') gives the index no trigram to look up: it would be read whole.
-        assert "Index Cond: (search_folded ~~ '% zz%'::text)" in plan
-
-    def test_uses_the_trigram_index(self):
-        EmployeeFactory.create_batch(3)
-        plan = plan_without_seq_scan(Employee.objects.search("garcía"))
-        assert "employee_search_trgm_idx" in plan
-
-
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index is SQLite's")
-class TestSearchOnSQLite:
-    def test_migrations_create_the_fts5_index_and_its_triggers(self):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM sqlite_master WHERE name LIKE 'employees_employee_fts%'")
-            names = {row[0] for row in cursor.fetchall()}
-        assert {
-            "employees_employee_fts",
-            "employees_employee_fts_insert",
-            "employees_employee_fts_update",
-            "employees_employee_fts_delete",
-        } <= names
-
-    def test_uses_the_fts5_index(self):
-        plan = Employee.objects.search("garcía").explain()
-        assert "employees_employee_fts VIRTUAL TABLE" in plan
-
-    def test_deleted_employees_leave_the_index(self):
-        ana = EmployeeFactory(full_name="Ana")
-        ana.delete()
-        EmployeeFactory(full_name="Anabel")
-        assert [e.full_name for e in Employee.objects.search("ana")] == ["Anabel"]
-
-
 def test_for_list_reads_only_the_shown_columns(coffee, django_assert_num_queries):
     EmployeeFactory(badges=[coffee])
     with django_assert_num_queries(2):
         employee = Employee.objects.for_list().get()
         assert [badge.name for badge in employee.badge_list] == ["Coffee Snob"]
     loaded = {field.attname for field in Employee._meta.concrete_fields} - employee.get_deferred_fields()
-    assert loaded == {"id", "full_name", "job_title", "location", "photo_thumbnail"}
+    shown = {"id", "full_name", "job_title", "location", "photo_thumbnail", "left_on", "work_email"}
+    assert loaded == shown | {"work_phone", "department_id"}
 
 
-def test_with_badges_prefetches_in_one_query(coffee, gamer, django_assert_num_queries):
-    EmployeeFactory.create_batch(5, badges=[coffee, gamer])
-    with django_assert_num_queries(2):
-        names = [[b.name for b in e.badges.all()] for e in Employee.objects.with_badges()]
-    assert names == [["Coffee Snob", "Gamer"]] * 5
+def test_for_detail_reads_the_department_badges_and_skills_in_three_queries(
+    coffee, django_assert_num_queries
+):
+    EmployeeFactory(
+        department=DepartmentFactory(name="Platform"), badges=[coffee], skills=[SkillFactory(name="Go")]
+    )
+    with django_assert_num_queries(3):
+        employee = Employee.objects.for_detail().get()
+        shown = (
+            employee.department.name,
+            [b.name for b in employee.badges.all()],
+            [s.name for s in employee.skills.all()],
+        )
+    assert shown == ("Platform", ["Coffee Snob"], ["Go"])
+
+
+def test_with_work_email_ignores_case():
+    ana = EmployeeFactory(work_email="Ana.Garcia@example.com")
+    EmployeeFactory(work_email="ben@example.com")
+    assert list(Employee.objects.with_work_email("ANA.GARCIA@EXAMPLE.COM")) == [ana]
+
+
+def test_facets_count_each_value_of_these_employees_in_two_queries(coffee, gamer, django_assert_num_queries):
+    platform = DepartmentFactory(name="Platform", slug="platform")
+    go = SkillFactory(name="Go", slug="go")
+    EmployeeFactory(
+        job_title="Engineer", location="Paris", department=platform, badges=[coffee, gamer], skills=[go]
+    )
+    EmployeeFactory(job_title="Engineer", location="Paris", badges=[coffee])
+    EmployeeFactory(job_title="Designer", location="Berlin")
+    with django_assert_num_queries(2):  # the people, then their skills and badges
+        facets = count_facets(Employee.objects.values_list(*FACET_COLUMNS))
+    # People without a department, skill or badge are counted under none of them.
+    assert facets == {
+        "location": [("Berlin", "Berlin", 1), ("Paris", "Paris", 2)],
+        "title": [("Designer", "Designer", 1), ("Engineer", "Engineer", 2)],
+        "department": [("platform", "Platform", 1)],
+        "skill": [("go", "Go", 1)],
+        "badge": [("coffee-snob", "Coffee Snob", 2), ("gamer", "Gamer", 1)],
+    }
+    berlin = Employee.objects.filter(location="Berlin").values_list(*FACET_COLUMNS)
+    assert count_facets(berlin)["location"] == [("Berlin", "Berlin", 1)]
+
+
+def test_distinct_values_lists_each_value_of_a_column_once_in_order():
+    for location in ["Paris", "Berlin", "Paris", "Lisbon"]:
+        EmployeeFactory(location=location)
+    assert Employee.objects.distinct_values("location") == ["Berlin", "Lisbon", "Paris"]
+
+
+def test_headcount_of_badges_and_departments_counts_their_people(coffee, gamer):
+    BadgeFactory(name="Unused")
+    platform = DepartmentFactory(name="Platform")
+    DepartmentFactory(name="Empty")
+    EmployeeFactory(badges=[coffee, gamer], department=platform)
+    EmployeeFactory(badges=[coffee], department=platform)
+    EmployeeFactory()
+    assert {b.name: b.headcount for b in Badge.objects.with_headcount()} == {
+        "Coffee Snob": 2,
+        "Gamer": 1,
+        "Unused": 0,
+    }
+    assert {d.name: d.headcount for d in Department.objects.with_headcount()} == {"Empty": 0, "Platform": 2}
 
 
 @pytest.mark.parametrize(
@@ -266,66 +155,7 @@ def test_avatar_colour_is_stable_for_an_employee():
     assert employee.avatar_color in range(8)
 
 
-def test_headcount_by_location_and_by_badge():
-    coffee, gamer = BadgeFactory(name="Coffee"), BadgeFactory(name="Gamer")
-    BadgeFactory(name="Unused")
-    EmployeeFactory(location="Paris", badges=[coffee, gamer])
-    EmployeeFactory(location="Paris", badges=[coffee])
-    EmployeeFactory(location="Berlin")
-    assert list(Employee.objects.headcount_by_location()) == [
-        {"location": "Berlin", "headcount": 1},
-        {"location": "Paris", "headcount": 2},
-    ]
-    counts = {badge.name: badge.headcount for badge in Badge.objects.with_headcount()}
-    assert counts == {"Coffee": 2, "Gamer": 1, "Unused": 0}
-
-
-class TestVersion:
-    def test_starts_at_one_and_goes_up_on_every_save(self):
-        employee = EmployeeFactory()
-        assert employee.version == 1
-        employee.job_title = "Changed"
-        employee.save()
-        employee.refresh_from_db()
-        assert employee.version == 2
-
-    def test_saving_a_stale_copy_raises_and_changes_nothing(self):
-        employee = EmployeeFactory(job_title="Original")
-        first, second = Employee.objects.get(pk=employee.pk), Employee.objects.get(pk=employee.pk)
-        first.job_title = "First"
-        first.save()
-        second.job_title = "Second"
-        with pytest.raises(Employee.EditConflict):
-            second.save()
-        employee.refresh_from_db()
-        assert (employee.job_title, employee.version) == ("First", 2)
-
-    def test_a_deleted_employee_saved_again_is_inserted(self):
-        employee = EmployeeFactory()
-        copy = Employee.objects.get(pk=employee.pk)
-        employee.delete()
-        copy.save()
-        assert Employee.objects.filter(pk=copy.pk).exists()
-
-
-class TestHistory:
-    def test_create_edit_and_delete_are_recorded(self, coffee):
-        employee = EmployeeFactory(job_title="Engineer")
-        employee.job_title = "Lead"
-        employee.save()
-        employee.badges.add(coffee)
-        pk = employee.pk
-        employee.delete()
-        records = Employee.history.filter(id=pk).order_by("history_id")
-        assert [record.history_type for record in records] == ["+", "~", "~", "-"]
-
-    def test_recent_changes_name_each_changed_field_with_old_and_new_values(self, coffee, gamer):
-        employee = EmployeeFactory(job_title="Engineer", badges=[coffee])
-        employee.job_title = "Lead"
-        employee.save()
-        employee.badges.add(gamer)
-        latest, title_change, *older = employee.recent_changes()
-        assert latest.changes == [("badges", "Coffee Snob", "Coffee Snob, Gamer")]
-        assert title_change.changes == [("job title", "Engineer", "Lead")]
-        assert older[-1].changes == []
-        assert older[-1].get_history_type_display() == "Created"
+def test_local_time_is_the_time_where_the_employee_works():
+    assert Employee(time_zone="Asia/Tokyo").local_time().utcoffset() == timedelta(hours=9)
+    assert Employee(time_zone="").local_time() is None
+    assert Employee(time_zone="Mars/Olympus").local_time() is None

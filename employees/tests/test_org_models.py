@@ -1,9 +1,11 @@
-"""Departments, managers and skills on the models: cycles refused, reporting lines, search text."""
+"""Departments, managers and skills: cycles refused, reporting lines, department trees, the skills and manager
+fields of the employee form."""
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 
+from employees import services
 from employees.forms import EmployeeForm, SkillsField
 from employees.models import Department, Employee, Skill
 
@@ -41,6 +43,16 @@ class TestReportingLine:
             assert len(list(boss.direct_reports())) == 3
 
 
+class TestDeletingAManager:
+    def test_is_refused_while_they_have_direct_reports(self):
+        boss = EmployeeFactory()
+        report = EmployeeFactory(manager=boss)
+        # Nothing is unlinked silently: services.delete_employee moves the reports first.
+        with pytest.raises(ProtectedError):
+            boss.delete()
+        assert Employee.objects.get(pk=report.pk).manager == boss
+
+
 class TestManagerCycles:
     def test_a_long_loop_is_refused_naming_the_people_in_one_query(self, django_assert_num_queries):
         people = chain(40)
@@ -72,7 +84,7 @@ class TestManagerCycles:
         other = EmployeeFactory(full_name="Other")
         other.manager = people[-1]
         other.full_clean()
-        other.save()
+        services.save_employee(other)
         people[0].manager = other
         with pytest.raises(ValidationError):
             people[0].full_clean()
@@ -123,33 +135,6 @@ class TestDepartments:
         assert (tree["top"].headcount, tree["top"].total_headcount) == (2, 3)
         assert tree["middle"].total_headcount == 1
         assert [d.slug for d in tree["bottom"].ancestors()] == ["top", "middle"]
-
-
-class TestSearchText:
-    def test_includes_the_department_and_skills(self):
-        employee = EmployeeFactory(
-            department=DepartmentFactory(name="Platform"), skills=[SkillFactory(name="Kubernetes")]
-        )
-        employee.refresh_from_db()
-        assert employee.search_text.endswith(" Platform Kubernetes")
-        assert list(Employee.objects.search("kubernetes")) == [employee]
-        assert list(Employee.objects.search("platform")) == [employee]
-
-    def test_follows_renamed_skills_and_departments_and_changed_skills(self):
-        skill, department = SkillFactory(name="Kubernetes"), DepartmentFactory(name="Platform")
-        employee = EmployeeFactory(department=department, skills=[skill])
-        skill.name = "Terraform"
-        skill.save()
-        department.name = "Infrastructure"
-        department.save()
-        assert list(Employee.objects.search("terraform infrastructure")) == [employee]
-        assert not Employee.objects.search("kubernetes").exists()
-        employee.skills.clear()
-        assert not Employee.objects.search("terraform").exists()
-        SkillFactory(name="Rust").employees.add(employee)
-        assert list(Employee.objects.search("rust")) == [employee]
-        Skill.objects.get(name="Rust").delete()
-        assert not Employee.objects.search("rust").exists()
 
 
 class TestSkillsField:
