@@ -1,13 +1,33 @@
 """The REST API under /api/v1/: the list page's search, filters and sort order, and the UI's permissions."""
 
-from django.core.exceptions import ValidationError
-from django_filters.rest_framework import DjangoFilterBackend
-from phonenumber_field.serializerfields import PhoneNumberField
-from rest_framework import routers, serializers, viewsets
-from rest_framework.schemas.inspectors import DefaultSchema
+import copy
 
+from django.contrib.auth.base_user import BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError, Value
+from django.db.models.functions import Lower
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import exceptions, mixins, routers, serializers, status, viewsets
+
+from . import services
 from .filters import EmployeeFilter
-from .models import CONTACT_FIELDS, Badge, Department, Employee, Skill, normalize_email
+from .models import CONTACT_FIELDS, Badge, Department, Employee, Skill
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Someone else saved this employee after the version you sent; nothing was saved."
+    default_code = "conflict"
+
+
+class InUse(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = (
+        "People or departments are part of this department: move them first; nothing was deleted."
+    )
+    default_code = "in_use"
 
 
 class BadgeSerializer(serializers.ModelSerializer):
@@ -37,15 +57,79 @@ class SkillNamesField(serializers.ListField):
         return [skill.name for skill in skills.all()]
 
 
+class SlugRelatedField(serializers.SlugRelatedField):
+    """A catalogue entry by its slug; a value with a NUL, which PostgreSQL cannot compare, is no slug."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    parent = SlugRelatedField(
+        slug_field="slug",
+        queryset=Department.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The slug of the department this one is part of; null for a top-level department.",
+    )
+
+    class Meta:
+        model = Department
+        fields = ["slug", "name", "parent"]
+
+    def validate(self, attrs):
+        # The model's own check: a department may not end up under itself.
+        department = copy.copy(self.instance) if self.instance else Department()
+        for name, value in attrs.items():
+            setattr(department, name, value)
+        try:
+            department.clean()
+        except ValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
+
+
+class SkillSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Skill
+        fields = ["slug", "name"]
+        extra_kwargs = {"slug": {"required": False, "help_text": "Made from the name when left out."}}
+
+    def validate_name(self, name):
+        name = " ".join(name.split())
+        # Compared as the database's unique constraint compares them, whatever the case.
+        others = Skill.objects.exclude(pk=getattr(self.instance, "pk", None)).annotate(
+            lower_name=Lower("name")
+        )
+        if others.filter(lower_name=Lower(Value(name))).exists():
+            raise serializers.ValidationError("A skill with this name already exists.")
+        return name
+
+
+class LocationSerializer(serializers.Serializer):
+    name = serializers.CharField(source="location", help_text="The location as employees have it.")
+    headcount = serializers.IntegerField(
+        help_text="How many people work there; those who left are not counted."
+    )
+
+
 class EmployeeSerializer(serializers.ModelSerializer):
-    badges = serializers.SlugRelatedField(
+    badges = SlugRelatedField(
         many=True,
         required=False,
         slug_field="slug",
         queryset=Badge.objects.all(),
         help_text="Badge slugs, for example coffee-snob.",
     )
-    badge_names = serializers.SerializerMethodField(help_text="The badges' names, in the order of `badges`.")
+    badge_names = serializers.SlugRelatedField(
+        source="badges",
+        slug_field="name",
+        many=True,
+        read_only=True,
+        help_text="The badges' names, in the order of `badges`.",
+    )
     work_phone = PhoneNumberField(
         required=False, allow_blank=True, help_text="E.164, for example +34612345678; empty for none."
     )
@@ -60,16 +144,22 @@ class EmployeeSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Null when `start_date_visibility` hides it from you, or unknown.",
     )
-    department = serializers.SlugRelatedField(
+    department = SlugRelatedField(
         slug_field="slug",
         queryset=Department.objects.all(),
         required=False,
         allow_null=True,
         help_text="The department's slug, for example engineering; null for none.",
     )
-    department_name = serializers.SerializerMethodField(help_text="The department's name.")
+    department_name = serializers.CharField(
+        source="department.name", read_only=True, allow_null=True, help_text="The department's name."
+    )
+    photo_url = serializers.SerializerMethodField(
+        help_text="The address of the photo's thumbnail (of the photo, for one saved before thumbnails); "
+        "null without a photo. It needs a signed-in session, as the site's pages do."
+    )
     manager = serializers.PrimaryKeyRelatedField(
-        queryset=Employee.objects.all(),
+        queryset=Employee.objects.current(),
         required=False,
         allow_null=True,
         style={"base_template": "input.html"},  # never a <select> of every employee in the browsable API
@@ -82,10 +172,18 @@ class EmployeeSerializer(serializers.ModelSerializer):
         help_text="Skill names. Existing skills are matched without regard to case; new ones are created.",
     )
 
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Goes up by one on every save. Required to change an employee: send the version you read. "
+        "If someone saved the employee since, nothing is saved and the answer is 409 Conflict.",
+    )
+
     class Meta:
         model = Employee
         fields = [
             "id",
+            "version",
             "full_name",
             "job_title",
             "location",
@@ -96,15 +194,19 @@ class EmployeeSerializer(serializers.ModelSerializer):
             "department_name",
             "manager",
             "skills",
+            "photo_url",
+            "left_on",
             "created_at",
             "updated_at",
         ]
 
-    def get_badge_names(self, employee) -> list[str]:
-        return [badge.name for badge in employee.badges.all()]
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_photo_url(self, employee):
+        photo = employee.photo_thumbnail or employee.photo
+        return self.context["request"].build_absolute_uri(photo.url) if photo else None
 
     def validate_work_email(self, email):
-        email = normalize_email(email)
+        email = BaseUserManager.normalize_email(email)
         others = Employee.objects.exclude(pk=getattr(self.instance, "pk", None))
         if email and others.with_work_email(email).exists():
             raise serializers.ValidationError("Another employee already has this work email.")
@@ -114,69 +216,79 @@ class EmployeeSerializer(serializers.ModelSerializer):
         # Null reads as "hidden" but writes as "none": the column holds an empty string then.
         return mobile or ""
 
-    def get_department_name(self, employee) -> str | None:
-        return employee.department.name if employee.department else None
-
     def validate_skills(self, names):
-        unique = {}
-        for name in names:
-            name = " ".join(name.split())
-            unique.setdefault(name.lower(), name)
-        return Skill.objects.for_names(list(unique.values()))
+        return Skill.objects.for_names(names)
+
+    def validate_version(self, version):
+        if self.instance is None:
+            raise serializers.ValidationError("A new employee has no version yet: leave it out.")
+        return version
 
     def validate(self, attrs):
-        manager = attrs.get("manager")
-        if self.instance is not None and manager is not None:
+        if self.instance is None:
+            return attrs
+        if "version" not in attrs:
+            raise serializers.ValidationError(
+                {"version": ["Send the version you read, to change an employee."]}
+            )
+        if attrs.get("manager") is not None:
             try:
-                self.instance.check_manager(manager.pk)
+                self.instance.check_manager(attrs["manager"].pk)
             except ValidationError as error:
                 raise serializers.ValidationError(error.message_dict) from error
         return attrs
 
     def create(self, validated_data):
-        if "skills" in validated_data:
-            validated_data["skills"] = Skill.objects.save_new(validated_data["skills"])
-        return super().create(validated_data)
+        return self.update(Employee(), validated_data)
 
-    def update(self, instance, validated_data):
-        if "skills" in validated_data:
-            validated_data["skills"] = Skill.objects.save_new(validated_data["skills"])
-        return super().update(instance, validated_data)
-
-
-class SchemaOfInstances(DefaultSchema):
-    """DRF's DEFAULT_SCHEMA_CLASS (drf-spectacular's), looked up when a view instance asks for it, as the
-    schema generator does, and not when the router lists a view class's attributes at start-up: the schema
-    classes import django.test and more, about 8 MB per worker that only /api/schema/ needs."""
-
-    def __get__(self, instance, owner):
-        return self if instance is None else super().__get__(instance, owner)
+    def update(self, employee, validated_data):
+        badges, skills = validated_data.pop("badges", None), validated_data.pop("skills", None)
+        version = validated_data.pop("version", None)
+        for attribute, value in validated_data.items():
+            setattr(employee, attribute, value)
+        try:
+            return services.save_employee(
+                employee, user=self.context["request"].user, badges=badges, skills=skills, version=version
+            )
+        except Employee.EditConflict as error:
+            raise Conflict from error
 
 
+CONFLICT = OpenApiResponse(
+    description="Someone saved the employee after the `version` sent: nothing was saved."
+)
+
+
+@extend_schema_view(
+    update=extend_schema(responses={200: EmployeeSerializer, 409: CONFLICT}),
+    partial_update=extend_schema(responses={200: EmployeeSerializer, 409: CONFLICT}),
+)
 class EmployeeViewSet(viewsets.ModelViewSet):
     """Employees. The list takes the list page's parameters: `q`, `location`, `sort`, and the slugs `badge`,
-    `department` and `skill`."""
+    `department` and `skill`; and `manager`, an id, for that person's direct reports."""
 
-    queryset = Employee.objects.with_badges().select_related("department").prefetch_related("skills")
+    queryset = Employee.objects.for_detail()
     serializer_class = EmployeeSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = EmployeeFilter
-    schema = SchemaOfInstances()
 
     def get_queryset(self):
-        return super().get_queryset().with_private_fields(self.request.user)
+        user = self.request.user
+        return super().get_queryset().visible_to(user).with_private_fields(user)
+
+    def filter_queryset(self, queryset):
+        # The list's search and filters choose among many; one employee is found by id alone.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def perform_create(self, serializer):
         serializer.save()
-        self.read_back(serializer)
-
-    def perform_update(self, serializer):
-        serializer.save()
-        self.read_back(serializer)
-
-    def read_back(self, serializer):
-        """Answer with the saved employee as the caller may see it."""
+        # Answer with the saved employee as the caller may see it.
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    perform_update = perform_create
+
+    def perform_destroy(self, instance):
+        services.delete_employee(instance, user=self.request.user)
 
 
 class BadgeViewSet(viewsets.ModelViewSet):
@@ -185,8 +297,49 @@ class BadgeViewSet(viewsets.ModelViewSet):
     queryset = Badge.objects.all()
     serializer_class = BadgeSerializer
     lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"  # Django's slug converter: any other address is 404, never a lookup
     pagination_class = None
-    schema = SchemaOfInstances()
+
+
+IN_USE = OpenApiResponse(description="People or departments are part of it: nothing was deleted.")
+
+
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
+class DepartmentViewSet(viewsets.ModelViewSet):
+    """The departments, on one page, each with the slug of the one it is part of. Employees refer to
+    departments by slug."""
+
+    queryset = Department.objects.select_related("parent")
+    serializer_class = DepartmentSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"
+    pagination_class = None
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError as error:
+            raise InUse from error
+
+
+class SkillViewSet(viewsets.ModelViewSet):
+    """The skill catalogue, on one page. Employees refer to skills by name; deleting one takes it off
+    everyone who has it."""
+
+    queryset = Skill.objects.all()
+    serializer_class = SkillSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"
+    pagination_class = None
+
+
+class LocationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The locations people work at, in order, each with its headcount; those who left are not counted.
+    Read-only: a location is what its employees have."""
+
+    queryset = Employee.objects.current().headcount_by_location()
+    serializer_class = LocationSerializer
+    pagination_class = None
 
 
 # No ".json" suffix URLs: the format comes from the Accept header (or ?format=), one URL per resource.
@@ -194,3 +347,6 @@ router = routers.DefaultRouter()
 router.include_format_suffixes = False
 router.register("employees", EmployeeViewSet)
 router.register("badges", BadgeViewSet)
+router.register("departments", DepartmentViewSet)
+router.register("skills", SkillViewSet)
+router.register("locations", LocationViewSet, basename="location")

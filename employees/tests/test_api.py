@@ -1,18 +1,23 @@
 import pytest
 import yaml
+from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from employees.models import Badge, Employee
+from employees import services
+from employees.models import Badge, Department, Employee, Skill
 
-from .factories import EmployeeFactory, UserFactory
+from .factories import DepartmentFactory, EmployeeFactory, SkillFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 EMPLOYEES = reverse("api:employee-list")
 BADGES = reverse("api:badge-list")
+DEPARTMENTS = reverse("api:department-list")
+SKILLS = reverse("api:skill-list")
+LOCATIONS = reverse("api:location-list")
 
 
 def employee_url(employee):
@@ -44,6 +49,10 @@ def new_employee(**changes):
     return {"full_name": "Ana García", "job_title": "Engineer", "location": "Madrid", "badges": [], **changes}
 
 
+def snapshot():
+    return list(Employee.objects.values_list("id", "full_name", "job_title", "location", "version"))
+
+
 # Authentication
 
 
@@ -55,8 +64,8 @@ def test_anonymous_requests_get_401_with_the_token_challenge(api):
 
 def test_token_authenticates_an_integration(api, reader):
     EmployeeFactory(full_name="Ana García")
-    token = Token.objects.create(user=reader)
-    response = api.get(EMPLOYEES, headers={"Authorization": f"Token {token.key}"})
+    _, token = AuthToken.objects.create(user=reader)
+    response = api.get(EMPLOYEES, headers={"Authorization": f"Token {token}"})
     assert response.status_code == 200
     assert response.json()["results"][0]["full_name"] == "Ana García"
 
@@ -116,8 +125,9 @@ def test_page_out_of_range_is_404(reader_api):
 @pytest.mark.parametrize("count", [3, 30])
 def test_list_queries_do_not_grow_with_employees(reader_api, coffee, count, django_assert_max_num_queries):
     EmployeeFactory.create_batch(count, badges=[coffee])
-    # The token, the count, the page's rows (with their departments), their badges, their skills.
-    with django_assert_max_num_queries(5):
+    # The reader's own and group permissions, the count, the page's rows (with their departments and the
+    # private fields the reader may see), their badges, their skills.
+    with django_assert_max_num_queries(6):
         assert reader_api.get(EMPLOYEES).status_code == 200
 
 
@@ -158,9 +168,10 @@ def test_bad_filters_are_400_naming_the_parameter(reader_api, params, field):
     assert field in response.json()
 
 
-def test_retrieve_one_employee(reader_api):
+def test_retrieve_one_employee_with_its_version(reader_api):
     employee = EmployeeFactory(full_name="Ana García")
-    assert reader_api.get(employee_url(employee)).json()["full_name"] == "Ana García"
+    result = reader_api.get(employee_url(employee)).json()
+    assert (result["full_name"], result["version"]) == ("Ana García", 1)
 
 
 @pytest.mark.parametrize("pk", ["6f1c1f1e-0000-4000-8000-000000000000", "not-a-uuid"])
@@ -208,33 +219,126 @@ def test_editor_creates_an_employee_with_badges(editor_api, coffee):
     assert employee.full_name == "Ana García"
     assert list(employee.badges.all()) == [coffee]
     assert response.json()["badge_names"] == ["Coffee Snob"]
+    assert response.json()["version"] == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"department": "\x00"}, {"badges": ["\x00"]}, {"badges": ["coffee-snob\x00"]}, {"skills": ["\x00"]}],
+    ids=["department", "badge", "badge-suffix", "skill"],
+)
+def test_a_nul_character_in_a_reference_is_400_naming_the_field(editor_api, coffee, changes):
+    """PostgreSQL cannot compare a string with a NUL in it: looked up as it is, it was a 500."""
+    response = editor_api.post(EMPLOYEES, new_employee(**changes), format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == list(changes)
+    assert not Employee.objects.exists()
+
+
+@pytest.mark.parametrize("slug", ["a%00b", "%00", "a.b", "a b"])
+def test_a_badge_address_that_is_no_slug_is_404(reader_api, slug):
+    assert reader_api.get(f"{BADGES}{slug}/").status_code == 404
+
+
+def test_a_new_employee_has_no_version_to_send(editor_api):
+    response = editor_api.post(EMPLOYEES, new_employee(version=3), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"version": ["A new employee has no version yet: leave it out."]}
+    assert not Employee.objects.exists()
 
 
 def test_editor_replaces_an_employee(editor_api, coffee, gamer):
     employee = EmployeeFactory(badges=[coffee])
     response = editor_api.put(
-        employee_url(employee), new_employee(job_title="Architect", badges=["gamer"]), format="json"
+        employee_url(employee),
+        new_employee(job_title="Architect", badges=["gamer"], version=1),
+        format="json",
     )
     assert response.status_code == 200
     employee.refresh_from_db()
-    assert employee.job_title == "Architect"
+    assert (employee.job_title, employee.version) == ("Architect", 2)
     assert list(employee.badges.all()) == [gamer]
-    assert response.json()["badges"] == ["gamer"]
+    assert (response.json()["badges"], response.json()["version"]) == (["gamer"], 2)
 
 
 def test_editor_changes_one_field(editor_api, coffee):
     employee = EmployeeFactory(full_name="Ana García", location="Madrid", badges=[coffee])
-    response = editor_api.patch(employee_url(employee), {"location": "Paris"}, format="json")
+    response = editor_api.patch(employee_url(employee), {"location": "Paris", "version": 1}, format="json")
     assert response.status_code == 200
     employee.refresh_from_db()
     assert (employee.full_name, employee.location) == ("Ana García", "Paris")
     assert list(employee.badges.all()) == [coffee]
 
 
-def test_editor_deletes_an_employee(editor_api):
+def test_each_change_is_recorded_once_as_the_editor(editor_api, editor):
+    employee = EmployeeFactory(location="Madrid")
+    editor_api.patch(employee_url(employee), {"location": "Paris", "version": 1}, format="json")
+    change = employee.history.get(history_type="~")
+    assert (change.location, change.version, change.history_user) == ("Paris", 2, editor)
+
+
+# Writing: lost updates
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_a_change_without_the_version_read_is_400(editor_api, method):
+    employee = EmployeeFactory(job_title="Engineer")
+    before = snapshot()
+    response = getattr(editor_api, method)(
+        employee_url(employee), new_employee(job_title="Mine"), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"version": ["Send the version you read, to change an employee."]}
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_a_second_change_made_on_the_same_version_is_409_and_changes_nothing(editor_api, method):
+    employee = EmployeeFactory(job_title="Engineer")
+    read = editor_api.get(employee_url(employee)).json()["version"]
+    send = getattr(editor_api, method)
+
+    first = send(employee_url(employee), new_employee(job_title="Theirs", version=read), format="json")
+    assert (first.status_code, first.json()["version"]) == (200, read + 1)
+    after_first = snapshot()
+
+    second = send(employee_url(employee), new_employee(job_title="Mine", version=read), format="json")
+    assert second.status_code == 409
+    assert second.json() == {
+        "detail": "Someone else saved this employee after the version you sent; nothing was saved."
+    }
+    assert snapshot() == after_first
+    assert Employee.objects.get().job_title == "Theirs"
+    assert employee.history.count() == 2  # its creation and the first change
+
+
+def test_editor_deletes_an_employee(editor_api, editor):
     employee = EmployeeFactory()
     assert editor_api.delete(employee_url(employee)).status_code == 204
     assert not Employee.objects.exists()
+    assert employee.history.get(history_type="-").history_user == editor
+
+
+def test_deleting_a_manager_moves_their_reports_to_the_manager_above(editor_api, editor):
+    boss = EmployeeFactory(full_name="Boss")
+    manager = EmployeeFactory(full_name="Manager", manager=boss)
+    ana = EmployeeFactory(full_name="Ana", manager=manager)
+    ben = EmployeeFactory(full_name="Ben", manager=manager)
+    assert editor_api.delete(employee_url(manager)).status_code == 204
+    assert not Employee.objects.filter(pk=manager.pk).exists()
+    for report in (ana, ben):
+        report.refresh_from_db()
+        assert report.manager == boss
+        move = report.history.latest()
+        assert (move.history_change_reason, move.history_user) == ("Their manager was deleted", editor)
+
+
+def test_deleting_a_top_manager_leaves_their_reports_with_nobody_above(editor_api):
+    boss = EmployeeFactory(full_name="Boss")
+    ana = EmployeeFactory(full_name="Ana", manager=boss)
+    assert editor_api.delete(employee_url(boss)).status_code == 204
+    ana.refresh_from_db()
+    assert ana.manager is None
 
 
 def test_editor_manages_badges(editor_api):
@@ -306,7 +410,7 @@ def test_a_work_email_in_use_is_400_whatever_its_case(editor_api):
 
 def test_a_null_mobile_clears_it(editor_api):
     employee = EmployeeFactory(mobile="+34612345678")
-    response = editor_api.patch(employee_url(employee), {"mobile": None}, format="json")
+    response = editor_api.patch(employee_url(employee), {"mobile": None, "version": 1}, format="json")
     assert response.status_code == 200
     assert response.json()["mobile"] == ""
     assert Employee.objects.get(pk=employee.pk).mobile == ""
@@ -349,9 +453,30 @@ def test_schema_generates_without_warnings(tmp_path):
     assert set(schema["paths"]) == {
         "/api/v1/badges/",
         "/api/v1/badges/{slug}/",
+        "/api/v1/departments/",
+        "/api/v1/departments/{slug}/",
         "/api/v1/employees/",
         "/api/v1/employees/{id}/",
+        "/api/v1/locations/",
+        "/api/v1/skills/",
+        "/api/v1/skills/{slug}/",
     }
+    assert set(schema["paths"]["/api/v1/locations/"]) == {"get"}
+    manager = next(
+        p for p in schema["paths"]["/api/v1/employees/"]["get"]["parameters"] if p["name"] == "manager"
+    )
+    assert manager["schema"] == {"type": "string", "format": "uuid"}
+    photo_url = schema["components"]["schemas"]["Employee"]["properties"]["photo_url"]
+    assert (photo_url["format"], photo_url["nullable"], photo_url["readOnly"]) == ("uri", True, True)
+
+
+def test_schema_documents_the_version_and_the_conflict(reader_api):
+    schema = yaml.safe_load(reader_api.get(reverse("api-schema")).content)
+    version = schema["components"]["schemas"]["Employee"]["properties"]["version"]
+    assert "409 Conflict" in version["description"]
+    for method in ["put", "patch"]:
+        responses = schema["paths"]["/api/v1/employees/{id}/"][method]["responses"]
+        assert "nothing was saved" in responses["409"]["description"]
 
 
 def test_schema_needs_sign_in(api, reader):
@@ -379,15 +504,28 @@ def test_docs_page_sends_anonymous_users_to_sign_in(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_tokens_are_managed_in_the_admin(admin_client, reader):
-    response = admin_client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": reader.pk})
+def test_a_token_created_in_the_admin_is_shown_once_and_stored_as_a_hash(admin_client, api, reader):
+    response = admin_client.post(reverse("admin:knox_authtoken_add"), {"user": reader.pk, "expiry": ""})
     assert response.status_code == 302
-    assert Token.objects.get(user=reader).key
+    messages = [str(message) for message in get_messages(response.wsgi_request)]
+    [token] = [message.removeprefix("TOKEN ") for message in messages if message.startswith("TOKEN ")]
+    assert len(token) == 64
+    stored = AuthToken.objects.get(user=reader)
+    assert token not in {stored.digest, stored.token_key}
+    assert stored.token_key == token[:15]
+    assert api.get(EMPLOYEES, headers={"Authorization": f"Token {token}"}).status_code == 200
+    changelist = reverse("admin:knox_authtoken_changelist")
+    assert token in admin_client.get(changelist).content.decode()  # the message, once
+    assert token not in admin_client.get(changelist).content.decode()
+
+
+def test_a_deleted_token_no_longer_works(api, reader):
+    instance, token = AuthToken.objects.create(user=reader)
+    instance.delete()
+    assert api.get(EMPLOYEES, headers={"Authorization": f"Token {token}"}).status_code == 401
 
 
 def test_department_manager_and_skills_are_read_and_written(editor_api):
-    from .factories import DepartmentFactory, SkillFactory
-
     DepartmentFactory(name="Platform", slug="platform")
     SkillFactory(name="Python", slug="python")
     boss = EmployeeFactory(full_name="Boss")
@@ -411,7 +549,7 @@ def test_department_manager_and_skills_are_read_and_written(editor_api):
 def test_a_manager_loop_is_400_with_the_message(editor_api):
     boss = EmployeeFactory(full_name="Boss")
     ana = EmployeeFactory(full_name="Ana", manager=boss)
-    response = editor_api.patch(employee_url(boss), {"manager": str(ana.pk)}, format="json")
+    response = editor_api.patch(employee_url(boss), {"manager": str(ana.pk), "version": 1}, format="json")
     assert response.status_code == 400
     assert response.data["manager"] == ["Boss cannot report to Ana, who already reports to Boss: Ana → Boss."]
     boss.refresh_from_db()
@@ -428,14 +566,12 @@ def test_a_manager_loop_is_400_with_the_message(editor_api):
 )
 def test_bad_departments_and_skills_are_400(editor_api, changes, field):
     employee = EmployeeFactory()
-    response = editor_api.patch(employee_url(employee), changes, format="json")
+    response = editor_api.patch(employee_url(employee), {**changes, "version": 1}, format="json")
     assert response.status_code == 400
-    assert field in response.data
+    assert list(response.data) == [field]
 
 
 def test_filters_by_department_and_skill(reader_api):
-    from .factories import DepartmentFactory, SkillFactory
-
     EmployeeFactory(
         full_name="Ana", department=DepartmentFactory(slug="platform"), skills=[SkillFactory(slug="go")]
     )
@@ -444,3 +580,134 @@ def test_filters_by_department_and_skill(reader_api):
         e["full_name"] for e in reader_api.get(EMPLOYEES, {"department": "platform"}).data["results"]
     ] == ["Ana"]
     assert [e["full_name"] for e in reader_api.get(EMPLOYEES, {"skill": "go"}).data["results"]] == ["Ana"]
+
+
+# Departments, skills and locations
+
+
+def department_url(slug):
+    return reverse("api:department-detail", kwargs={"slug": slug})
+
+
+def skill_url(slug):
+    return reverse("api:skill-detail", kwargs={"slug": slug})
+
+
+def test_readers_read_departments_and_skills_but_cannot_write_them(reader_api):
+    company = DepartmentFactory(name="Company", slug="company")
+    DepartmentFactory(name="Platform", slug="platform", parent=company)
+    SkillFactory(name="Python", slug="python")
+    assert reader_api.get(DEPARTMENTS).json() == [
+        {"slug": "company", "name": "Company", "parent": None},
+        {"slug": "platform", "name": "Platform", "parent": "company"},
+    ]
+    assert reader_api.get(SKILLS).json() == [{"slug": "python", "name": "Python"}]
+    assert reader_api.get(department_url("platform")).json()["parent"] == "company"
+    assert reader_api.post(DEPARTMENTS, {"slug": "x", "name": "X"}, format="json").status_code == 403
+    assert reader_api.post(SKILLS, {"name": "Go"}, format="json").status_code == 403
+    assert reader_api.delete(skill_url("python")).status_code == 403
+    assert (Department.objects.count(), Skill.objects.count()) == (2, 1)
+
+
+def test_department_list_reads_parents_in_the_same_query(reader_api, django_assert_max_num_queries):
+    company = DepartmentFactory(name="Company", slug="company")
+    for n in range(10):
+        DepartmentFactory(name=f"Team {n}", slug=f"team-{n}", parent=company)
+    # The reader's own and group permissions, the departments with their parents.
+    with django_assert_max_num_queries(3):
+        assert len(reader_api.get(DEPARTMENTS).json()) == 11
+
+
+def test_editor_manages_departments(editor_api):
+    response = editor_api.post(DEPARTMENTS, {"slug": "company", "name": "Company"}, format="json")
+    assert response.status_code == 201
+    payload = {"slug": "platform", "name": "Platform", "parent": "company"}
+    assert editor_api.post(DEPARTMENTS, payload, format="json").status_code == 201
+    response = editor_api.patch(department_url("platform"), {"name": "Platform Team"}, format="json")
+    assert response.json() == {"slug": "platform", "name": "Platform Team", "parent": "company"}
+    assert editor_api.delete(department_url("platform")).status_code == 204
+    assert list(Department.objects.values_list("slug", flat=True)) == ["company"]
+
+
+def test_renaming_a_department_updates_what_the_search_finds(editor_api):
+    ana = EmployeeFactory(full_name="Ana", department=DepartmentFactory(name="Platform", slug="platform"))
+    editor_api.patch(department_url("platform"), {"name": "Infrastructure"}, format="json")
+    assert list(Employee.objects.search("infrastructure")) == [ana]
+
+
+def test_a_department_cannot_be_put_under_itself(editor_api):
+    company = DepartmentFactory(name="Company", slug="company")
+    DepartmentFactory(name="Platform", slug="platform", parent=company)
+    response = editor_api.patch(department_url("company"), {"parent": "platform"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "parent": ["“Company” cannot be part of “Platform”, which is part of it: Platform → Company."]
+    }
+    assert Department.objects.get(slug="company").parent is None
+
+
+def test_a_department_with_people_or_subdepartments_is_not_deleted(editor_api):
+    company = DepartmentFactory(name="Company", slug="company")
+    platform = DepartmentFactory(name="Platform", slug="platform", parent=company)
+    EmployeeFactory(department=platform)
+    for slug in ["company", "platform"]:
+        response = editor_api.delete(department_url(slug))
+        assert response.status_code == 409
+        assert "nothing was deleted" in response.json()["detail"]
+    assert Department.objects.count() == 2
+
+
+def test_editor_manages_skills_and_a_new_one_gets_a_slug_from_its_name(editor_api):
+    response = editor_api.post(SKILLS, {"name": "  Public   speaking "}, format="json")
+    assert response.status_code == 201
+    assert response.json() == {"slug": "public-speaking", "name": "Public speaking"}
+    duplicate = editor_api.post(SKILLS, {"name": "PUBLIC SPEAKING"}, format="json")
+    assert duplicate.status_code == 400
+    assert duplicate.json() == {"name": ["A skill with this name already exists."]}
+    ana = EmployeeFactory(skills=[Skill.objects.get()])
+    assert (
+        editor_api.patch(skill_url("public-speaking"), {"name": "Speaking"}, format="json").status_code == 200
+    )
+    assert list(Employee.objects.search("speaking")) == [ana]
+    assert editor_api.delete(skill_url("public-speaking")).status_code == 204
+    assert not ana.skills.exists()
+
+
+def test_locations_list_where_people_work_with_headcounts_leavers_left_out(reader_api, editor):
+    EmployeeFactory.create_batch(2, location="Madrid")
+    EmployeeFactory(location="Lisbon")
+    services.mark_as_left(EmployeeFactory(location="Lisbon"), user=editor)
+    services.mark_as_left(EmployeeFactory(location="Oslo"), user=editor)
+    assert reader_api.get(LOCATIONS).json() == [
+        {"name": "Lisbon", "headcount": 1},
+        {"name": "Madrid", "headcount": 2},
+    ]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_locations_are_read_only(editor_api, method):
+    assert getattr(editor_api, method)(LOCATIONS, {"name": "Oslo"}, format="json").status_code == 405
+
+
+def test_photo_url_is_the_thumbnail_or_the_photo_or_null(reader_api):
+    EmployeeFactory(full_name="Ana", photo="photos/ana.webp", photo_thumbnail="photos/ana-small.webp")
+    EmployeeFactory(full_name="Ben", photo="photos/ben.webp")  # saved before thumbnails were made
+    EmployeeFactory(full_name="Chloé")
+    results = {e["full_name"]: e["photo_url"] for e in reader_api.get(EMPLOYEES).json()["results"]}
+    assert results == {
+        "Ana": "http://testserver/media/photos/ana-small.webp",
+        "Ben": "http://testserver/media/photos/ben.webp",
+        "Chloé": None,
+    }
+
+
+def test_filters_by_manager(reader_api):
+    boss = EmployeeFactory(full_name="Boss")
+    lead = EmployeeFactory(full_name="Lead", manager=boss)
+    EmployeeFactory(full_name="Ana", manager=lead)
+    EmployeeFactory(full_name="Ben", manager=boss)
+    response = reader_api.get(EMPLOYEES, {"manager": str(boss.pk)})
+    assert [e["full_name"] for e in response.json()["results"]] == ["Ben", "Lead"]
+    invalid = reader_api.get(EMPLOYEES, {"manager": "boss"})
+    assert invalid.status_code == 400
+    assert list(invalid.json()) == ["manager"]

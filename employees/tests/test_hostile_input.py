@@ -6,17 +6,14 @@ whose value is shown back escaped.
 """
 
 import uuid
-import warnings
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache.backends.base import CacheKeyWarning
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from directory_site.sessions import SESSION_KEY
 from employees.models import Employee
 
 from .factories import EmployeeFactory
@@ -251,12 +248,29 @@ def test_login_with_hostile_user_agent(client, reader, vector):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("value", ["garbage", "x" * 10_000, "\x00", "' OR 1=1 --"])
-def test_garbage_session_cookie_is_signed_out(client, employee, value):
-    client.cookies["sessionid"] = value
+@pytest.mark.parametrize(
+    "value",
+    [
+        "garbage",
+        "x" * 10_000,
+        "' OR 1=1 --",
+        "abc def ghijklmnopqrstuvwxyz012345",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
+    ],
+    ids=["garbage", "10,000 characters", "sql", "spaces", "upper case"],
+)
+def test_forged_session_cookie_is_signed_out(client, employee, value):
+    client.cookies[settings.SESSION_COOKIE_NAME] = value
     response = client.get(LIST_URL)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("value", ["\x00", "\x00" * 32], ids=["nul byte", "32 nul bytes"])
+def test_a_cookie_with_a_nul_byte_is_a_bad_request(client, employee, value):
+    # PostgreSQL cannot compare a NUL byte: looked up as a session key, it would be a 500.
+    client.cookies[settings.SESSION_COOKIE_NAME] = value
+    assert client.get(LIST_URL).status_code == 400
 
 
 @pytest.fixture
@@ -290,25 +304,3 @@ def test_sign_in_and_out_without_a_csrf_token_are_refused(reader, name):
     response = client.post(reverse(name), {"username": "reader", "password": "correct horse battery staple"})
     assert response.status_code == 403
     assert ("_auth_user_id" in client.session) == (name == "logout")
-
-
-@pytest.mark.parametrize(
-    "cookie",
-    ["x" * 300, "abc def ghijklmnopqrstuvwxyz012345", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "short"],
-    ids=["300 characters", "spaces", "upper case", "short"],
-)
-def test_a_forged_session_cookie_is_no_session_and_no_cache_key(client, cookie):
-    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
-    with warnings.catch_warnings(record=True) as caught:
-        # A key memcached would refuse (InvalidCacheKey) warns on every cache backend.
-        warnings.simplefilter("always")
-        response = client.get(LIST_URL)
-    assert [warning.message for warning in caught if warning.category is CacheKeyWarning] == []
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
-
-
-def test_a_session_cookie_django_made_still_signs_in(reader_client):
-    key = reader_client.cookies[settings.SESSION_COOKIE_NAME].value
-    assert SESSION_KEY.fullmatch(key)
-    assert reader_client.get(LIST_URL).status_code == 200

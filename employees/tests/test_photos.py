@@ -3,9 +3,10 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageFile
 
-from employees.photos import MAX_BYTES, photo_and_thumbnail
+from employees import photos
+from employees.photos import MAX_BYTES, open_photo, photo_and_thumbnail
 
 from .factories import image_bytes, photo_upload
 
@@ -85,3 +86,51 @@ def test_rejected_uploads_say_why(upload, code):
 def test_the_largest_accepted_image_is_4000_pixels_on_a_side():
     photo, _ = photo_and_thumbnail(photo_upload("PNG", (4000, 10), name="a.png"))
     assert decoded(photo).size == (480, 1)
+
+
+def progressive_jpeg(scans):
+    """A progressive JPEG whose last scan is repeated until it has ``scans`` scans, as in an attack that
+    makes a 100 KB file take minutes to decode."""
+    buffer = io.BytesIO()
+    Image.radial_gradient("L").resize((400, 400)).convert("RGB").save(buffer, "JPEG", progressive=True)
+    data = buffer.getvalue()
+    head, last_scan = data[: data.rindex(b"\xff\xda")], data[data.rindex(b"\xff\xda") : -2]
+    written = data.count(b"\xff\xda")
+    return SimpleUploadedFile("a.jpg", head + last_scan * (scans - written + 1) + b"\xff\xd9")
+
+
+def test_a_progressive_jpeg_as_an_encoder_writes_it_is_accepted():
+    photo, _ = photo_and_thumbnail(progressive_jpeg(10))
+    assert decoded(photo).size == (400, 400)
+
+
+def test_a_jpeg_of_more_scans_than_an_encoder_writes_is_refused_before_decoding(monkeypatch):
+    upload, decoded_images = progressive_jpeg(1000), []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded_images.append(image))
+    with pytest.raises(ValidationError) as error:
+        photo_and_thumbnail(upload)
+    assert error.value.code == "scans"
+    assert decoded_images == []
+
+
+def test_a_large_jpeg_is_decoded_at_the_size_the_site_keeps():
+    upload = photo_upload("JPEG", (4000, 3000), name="a.jpg")
+    image = open_photo(upload)
+    assert image.size == (1000, 750)  # a quarter of each side: the smallest scale at least 480 pixels
+    photo, _ = photo_and_thumbnail(upload)
+    assert decoded(photo).size == (480, 360)
+
+
+def test_an_upload_waits_for_the_photo_being_made_and_gives_up_after_a_while(monkeypatch):
+    monkeypatch.setattr(photos, "BUSY_SECONDS", 0.01)
+    with photos.WORKING, pytest.raises(ValidationError) as error:
+        photo_and_thumbnail(photo_upload("PNG", (10, 10), name="a.png"))
+    assert error.value.code == "busy"
+    assert photo_and_thumbnail(photo_upload("PNG", (10, 10), name="a.png"))
+
+
+def test_an_upload_refused_on_its_face_does_not_wait_for_its_turn(monkeypatch):
+    upload = progressive_jpeg(1000)
+    with photos.WORKING, pytest.raises(ValidationError) as error:
+        photo_and_thumbnail(upload)
+    assert error.value.code == "scans"

@@ -1,14 +1,16 @@
+import datetime
 import uuid
 
 import pytest
 import tablib
 from import_export.results import RowResult
 
+from employees import services
 from employees.exports import csv_lines
-from employees.models import Employee
-from employees.resources import EmployeeResource, escape_formula, unescape_formula
+from employees.models import Employee, Skill, Visibility
+from employees.resources import EmployeeResource
 
-from .factories import EmployeeFactory
+from .factories import DepartmentFactory, EmployeeFactory, SkillFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +81,26 @@ def test_file_without_a_badges_column_keeps_the_badges(coffee):
     assert list(employee.badges.all()) == [coffee]
 
 
+def test_each_written_row_is_recorded_once_as_the_importing_user(editor, coffee):
+    ana = EmployeeFactory(full_name="Ana García", job_title="Engineer", location="Madrid")
+    ben = EmployeeFactory(full_name="Ben Ode", job_title="Designer", location="Paris")
+    EmployeeResource().import_data(
+        dataset(
+            [str(ana.pk), "Ana García", "Architect", "Madrid", "coffee-snob"],
+            [str(ben.pk), "Ben Ode", "Designer", "Paris", ""],
+            ["", "Chloé Roy", "Engineer", "Lyon", ""],
+        ),
+        user=editor,
+    )
+    change = ana.history.get(history_type="~")
+    assert (change.job_title, change.version, change.history_user) == ("Architect", 2, editor)
+    assert list(change.badges.values_list("badge", flat=True)) == [coffee.pk]
+    # The version went up: an editor who opened Ana's page before the import cannot save over it unawares.
+    assert Employee.objects.get(pk=ana.pk).version == 2
+    assert Employee.objects.get(full_name="Chloé Roy").history.get().history_user == editor
+    assert ben.history.count() == 1  # an unchanged row records nothing
+
+
 def test_row_with_an_unknown_id_creates_the_employee_with_that_id():
     new_id = uuid.uuid4()
     import_rows([str(new_id), "Ana García", "Engineer", "Madrid", ""])
@@ -126,9 +148,8 @@ def test_reimporting_an_export_changes_nothing(coffee, gamer, editor):
     EmployeeFactory(full_name="Ben Ode", job_title="=1+1", location="-Basement")
     EmployeeFactory(full_name="@Chloé", badges=[gamer])
     before = {e.pk: (e.full_name, e.job_title, e.location, e.updated_at) for e in Employee.objects.all()}
-    # The contact columns after the import's own are ignored by it.
-    exported = "".join(csv_lines(Employee.objects.with_badges().with_private_fields(editor)))
-    assert "'+34612345678,Room 1," in exported
+    exported = "".join(csv_lines(Employee.objects.with_private_fields(editor)))
+    assert ",+34612345678,managers,Room 1," in exported
 
     result = EmployeeResource().import_data(tablib.Dataset().load(exported.removeprefix("\ufeff"), "csv"))
 
@@ -154,12 +175,137 @@ def test_a_failing_row_rolls_back_the_whole_import(coffee):
     assert not Employee.objects.exists()
 
 
-@pytest.mark.parametrize("text", ["=SUM(A1)", "+1", "-1", "@A1", "\t=1", "Plain", "'quoted", "'-x", "''"])
-def test_formula_escaping_round_trips(text):
-    assert unescape_formula(escape_formula(text)) == text
+CONTACT = ["id", "full_name", "job_title", "location", "department", "manager", "skills"]
 
 
-def test_formula_escaping_makes_spreadsheets_show_text():
-    assert escape_formula("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert escape_formula("'Tis") == "''Tis"
-    assert escape_formula("Ana") == "Ana"
+def test_rows_set_the_department_by_name_the_manager_by_email_and_skills_by_name():
+    platform = DepartmentFactory(name="Platform", slug="platform")
+    boss = EmployeeFactory(full_name="Boss", work_email="Boss@Example.com")
+    python = SkillFactory(name="Python", slug="python")
+    result = import_rows(
+        ["", "Ana García", "Engineer", "Madrid", "Platform", "boss@example.com", "python, Public  speaking"],
+        ["", "Ben Ode", "Engineer", "Paris", "platform", str(boss.pk), ""],
+        headers=CONTACT,
+    )
+    assert result.totals[RowResult.IMPORT_TYPE_NEW] == 2
+    ana = Employee.objects.get(full_name="Ana García")
+    assert (ana.department, ana.manager) == (platform, boss)
+    assert [skill.name for skill in ana.skills.all()] == ["Public speaking", "Python"]
+    assert Skill.objects.get(name="Public speaking").slug == "public-speaking"  # created, as the form does
+    assert python in ana.skills.all()
+    ben = Employee.objects.get(full_name="Ben Ode")
+    assert (ben.department, ben.manager) == (platform, boss)
+    assert list(Employee.objects.search("public speaking")) == [ana]
+
+
+def test_contact_columns_are_read_and_checked_as_the_form_checks_them():
+    employee = EmployeeFactory(full_name="Ana", job_title="Engineer", location="Madrid")
+    headers = ["id", "work_email", "work_phone", "mobile", "mobile_visibility", "office", "time_zone"]
+    headers += ["pronouns", "start_date", "start_date_visibility"]
+    row = [str(employee.pk), "ana@EXAMPLE.com", "+34 911 23 45 67", "+34612345678", "everyone", "Tower B"]
+    row += ["Europe/Madrid", "she/her", "2020-01-06", "editors"]
+    result = import_rows(row, headers=headers)
+    assert result.totals[RowResult.IMPORT_TYPE_UPDATE] == 1
+    employee.refresh_from_db()
+    assert (employee.work_email, str(employee.work_phone), str(employee.mobile)) == (
+        "ana@example.com",
+        "+34911234567",
+        "+34612345678",
+    )
+    assert (employee.office, employee.time_zone, employee.pronouns) == ("Tower B", "Europe/Madrid", "she/her")
+    assert (employee.start_date, employee.mobile_visibility, employee.start_date_visibility) == (
+        datetime.date(2020, 1, 6),
+        "everyone",
+        "editors",
+    )
+
+
+def test_an_empty_private_cell_keeps_the_value_and_an_empty_visibility_the_setting():
+    employee = EmployeeFactory(
+        mobile="+34612345678",
+        mobile_visibility=Visibility.EDITORS,
+        start_date=datetime.date(2020, 1, 6),
+        work_phone="+34911234567",
+    )
+    headers = ["id", "work_phone", "mobile", "mobile_visibility", "start_date", "start_date_visibility"]
+    result = import_rows([str(employee.pk), "", "", "", "", ""], headers=headers)
+    assert (
+        result.totals[RowResult.IMPORT_TYPE_UPDATE] == 1
+    )  # the work phone, which is not private, is cleared
+    employee.refresh_from_db()
+    assert (employee.work_phone, str(employee.mobile), employee.start_date) == (
+        "",
+        "+34612345678",
+        datetime.date(2020, 1, 6),
+    )
+    assert employee.mobile_visibility == Visibility.EDITORS
+
+
+def test_an_unknown_department_manager_or_a_bad_skill_is_that_rows_error():
+    result = import_rows(
+        ["", "Ana", "Engineer", "Madrid", "Nowhere", "", ""],
+        ["", "Ben", "Engineer", "Madrid", "", "nobody@example.com", ""],
+        ["", "Chloé", "Engineer", "Madrid", "", "", "x" * 51],
+        ["", "Dan", "Engineer", "Madrid", "", "", "Python"],
+        headers=CONTACT,
+        dry_run=True,
+    )
+    errors = {row.number: row.field_specific_errors for row in result.invalid_rows}
+    assert errors == {
+        1: {"department": ["Unknown department: Nowhere. Departments are added in the admin."]},
+        2: {"manager": ["Nobody has the work email or id nobody@example.com."]},
+        3: {"skills": ["“" + "x" * 51 + "” is longer than 50 characters: shorten the skill name."]},
+    }
+    assert result.totals[RowResult.IMPORT_TYPE_NEW] == 1
+    assert not Employee.objects.exists()
+    assert not Skill.objects.exists()  # the preview's new skill was rolled back with it
+
+
+def test_bad_contact_details_are_the_rows_errors_each_on_its_column():
+    EmployeeFactory(full_name="Taken", work_email="taken@example.com")
+    headers = ["full_name", "job_title", "location", "work_email", "mobile", "time_zone", "start_date"]
+    row = ["Dan", "Engineer", "Madrid", "taken@EXAMPLE.com", "612", "Mars/Olympus", "06/01/2020"]
+    result = import_rows([*row, "friends"], headers=[*headers, "mobile_visibility"], dry_run=True)
+    assert result.invalid_rows[0].field_specific_errors == {
+        "work_email": ["Another employee already has the work email taken@example.com."],
+        "mobile": ["The phone number entered is not valid."],
+        "time_zone": [
+            "“Mars/Olympus” is not a time zone name; use one such as “Europe/Madrid” or “America/New_York”."
+        ],
+        "start_date": ["Enter a date as YYYY-MM-DD, for example 2024-01-31."],
+        "mobile_visibility": ["Value 'friends' is not a valid choice."],
+    }
+    assert Employee.objects.count() == 1
+
+
+def test_a_manager_who_left_or_a_loop_is_the_rows_error(editor):
+    boss = EmployeeFactory(full_name="Boss", work_email="boss@example.com")
+    ana = EmployeeFactory(full_name="Ana", job_title="Engineer", location="Madrid", manager=boss)
+    gone = EmployeeFactory(full_name="Gone", work_email="gone@example.com")
+    services.mark_as_left(gone, user=editor)
+    headers = ["id", "manager"]
+    result = import_rows([str(ana.pk), "gone@example.com"], [str(boss.pk), str(ana.pk)], headers=headers)
+    errors = {row.number: row.field_specific_errors for row in result.invalid_rows}
+    assert errors == {
+        1: {"manager": ["Gone has left the company: choose a manager who works here."]},
+        2: {"manager": ["Boss cannot report to Ana, who already reports to Boss: Ana → Boss."]},
+    }
+    assert Employee.objects.get(pk=boss.pk).manager is None
+
+
+def test_a_row_whose_tags_and_references_are_unchanged_is_skipped_without_a_new_version():
+    platform = DepartmentFactory(name="Platform")
+    boss = EmployeeFactory(full_name="Boss", work_email="boss@example.com")
+    ana = EmployeeFactory(
+        full_name="Ana",
+        job_title="Engineer",
+        location="Madrid",
+        department=platform,
+        manager=boss,
+        skills=[SkillFactory(name="Python")],
+    )
+    result = import_rows(
+        [str(ana.pk), "Ana", "Engineer", "Madrid", "Platform", "BOSS@example.com", "python"], headers=CONTACT
+    )
+    assert result.totals[RowResult.IMPORT_TYPE_SKIP] == 1
+    assert Employee.objects.get(pk=ana.pk).version == 1
