@@ -1,21 +1,41 @@
+import contextlib
 import uuid
 
 import phonenumbers
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxLengthValidator
-from django.urls import reverse_lazy
-from django.utils.html import format_html, format_html_join
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from .models import CONTACT_FIELDS, Badge, Employee, Skill, normalize_email, time_zone_names
-from .photos import photo_and_thumbnail
+from . import services
+from .models import CONTACT_FIELDS, TIME_ZONE_NAMES, Badge, Employee, Skill
+from .photos import photo_and_thumbnail, removable
 
 VISIBILITY_FIELDS = ["mobile_visibility", "start_date_visibility"]
-TIME_ZONE_CHOICES = [("", _("Not set")), *((name, name) for name in sorted(time_zone_names()))]
+
+
+class SuggestionsInput(forms.TextInput):
+    """A text input for which the browser suggests ``suggestions`` (a list, or a callable returning one) as
+    they type: searchable, and far lighter to render than a <select> of hundreds of options."""
+
+    template_name = "employees/widgets/suggestions.html"
+
+    def __init__(self, suggestions=(), attrs=None):
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+        self.suggestions = suggestions
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["attrs"]["list"] = f"{widget['attrs'].get('id', name)}_suggestions"
+        widget["suggestions"] = self.suggestions() if callable(self.suggestions) else self.suggestions
+        return context
 
 
 class BadgeChoiceField(forms.ModelMultipleChoiceField):
@@ -38,17 +58,18 @@ class PhoneField(PhoneNumberField):
                 "Enter a phone number such as %(example)s, or one of another country with + and its country "
                 "code, for example +34 612 345 678."
             ) % {"example": example}
+            self.help_text = self.help_text or _(
+                "For example %(example)s, or +34 612 345 678 for another country."
+            ) % {"example": example}
         else:
             message = _("Enter the number with + and its country code, for example +34 612 345 678.")
+            self.help_text = self.help_text or _("With + and the country code, for example +34 612 345 678.")
         self.error_messages["invalid"] = message
 
 
 class SkillsField(forms.CharField):
-    """Skills typed as tags: comma-separated names, matched to existing skills without regard to case.
-
-    Cleans to a list of skills in the order typed; names no skill has yet give new, unsaved skills, which the
-    form saves with ``Skill.objects.save_new()`` when it saves the employee (so an invalid form creates none).
-    """
+    """Comma-separated skill names, cleaned to skills in the order typed; names no skill has yet give new
+    skills, unsaved until the employee is (so an invalid form creates none)."""
 
     max_skills = 30
     default_error_messages = {
@@ -57,62 +78,36 @@ class SkillsField(forms.CharField):
         "too_many": _("At most %(limit)d skills, please: this lists %(count)d."),
     }
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("label", _("Skills"))
-        kwargs.setdefault(
-            "help_text", _("Separate skills with commas, for example: Python, Public speaking, Spanish.")
-        )
-        super().__init__(**kwargs)
-
     def prepare_value(self, value):
         if value is None or isinstance(value, str):
             return value
-        skills = list(value)
-        if skills and not isinstance(skills[0], Skill):
-            skills = Skill.objects.filter(pk__in=skills)
-        return ", ".join(skill.name for skill in skills)
+        return ", ".join(skill.name for skill in value)
 
     def to_python(self, value):
-        value = super().to_python(value)
-        pieces = value.split(",") if value else []
-        if pieces and not pieces[-1].strip():
-            pieces.pop()  # a trailing comma
-        names, seen = [], set()
+        value = super().to_python(value)  # stripped: a trailing comma is the last character
+        names = [" ".join(piece.split()) for piece in value.removesuffix(",").split(",")] if value else []
         limit = Skill._meta.get_field("name").max_length
-        for piece in pieces:
-            name = " ".join(piece.split())
+        for name in names:
             if not name:
                 raise forms.ValidationError(self.error_messages["empty"], code="empty")
             if len(name) > limit:
                 raise forms.ValidationError(
                     self.error_messages["too_long"], code="too_long", params={"name": name, "limit": limit}
                 )
-            if name.lower() not in seen:
-                seen.add(name.lower())
-                names.append(name)
-        if len(names) > self.max_skills:
+        skills = Skill.objects.for_names(names)
+        if len(skills) > self.max_skills:
             raise forms.ValidationError(
                 self.error_messages["too_many"],
                 code="too_many",
-                params={"limit": self.max_skills, "count": len(names)},
+                params={"limit": self.max_skills, "count": len(skills)},
             )
-        return Skill.objects.for_names(names)
-
-    def has_changed(self, initial, data):
-        before = {name.strip().lower() for name in (self.prepare_value(initial) or "").split(",")}
-        after = {name.strip().lower() for name in (data or "").split(",")}
-        return before - {""} != after - {""}
+        return skills
 
 
 class EmployeeLookupWidget(forms.Widget):
-    """A text box for a name, and the chosen employee's id in a hidden field beside it.
+    """A name, and in a hidden field the id of the person employee-lookup.js suggested and the user picked."""
 
-    employee-lookup.js suggests people as the name is typed (from the API's search) and fills in the id of the
-    one picked. Without scripts, the name typed is looked up when the form is sent.
-    """
-
-    lookup_url = reverse_lazy("api:employee-list")
+    template_name = "employees/widgets/employee_lookup.html"
 
     def format_value(self, value):
         return value if isinstance(value, tuple) else ("", "")
@@ -120,36 +115,9 @@ class EmployeeLookupWidget(forms.Widget):
     def value_from_datadict(self, data, files, name):
         return (data.get(name, ""), data.get(f"{name}_id", ""))
 
-    def value_omitted_from_data(self, data, files, name):
-        return name not in data
-
-    def render(self, name, value, attrs=None, renderer=None):
-        text, chosen = self.format_value(value)
-        attrs = self.build_attrs(self.attrs, attrs)
-        input_id = attrs.get("id", f"id_{name}")
-        extra = format_html_join(" ", '{}="{}"', ((key, val) for key, val in attrs.items() if key != "id"))
-        return format_html(
-            '<div class="employee-lookup">'
-            '<input type="text" name="{name}" value="{text}" id="{id}" class="form-control"'
-            ' autocomplete="off" data-lookup-url="{url}" role="combobox" aria-autocomplete="list"'
-            ' aria-expanded="false" aria-controls="{id}_options" {extra}>'
-            '<input type="hidden" name="{name}_id" value="{chosen}">'
-            '<ul class="list-group employee-lookup-options" id="{id}_options" role="listbox" hidden></ul>'
-            "</div>",
-            name=name,
-            text=text,
-            id=input_id,
-            url=self.lookup_url,
-            extra=extra,
-            chosen=chosen,
-        )
-
 
 class EmployeeLookupField(forms.Field):
-    """An employee picked by name (with suggestions as the name is typed) or by id, never from a list of all.
-
-    The directory may hold a million people: a <select> of them all would weigh megabytes.
-    """
+    """An employee picked by name or id: a <select> of a million people would weigh megabytes."""
 
     widget = EmployeeLookupWidget
     max_suggestions = 5
@@ -176,15 +144,13 @@ class EmployeeLookupField(forms.Field):
         if not text:
             self.validate(None)
             return None
-        people = Employee.objects.only("id", "full_name", "job_title", "location")
-        if chosen:
-            picked = people.filter(pk=as_uuid(chosen)).first() if as_uuid(chosen) else None
-            if picked and picked.full_name == text:
-                return picked
-        if as_uuid(text):
-            picked = people.filter(pk=as_uuid(text)).first()
-            if picked:
-                return picked
+        people = Employee.objects.current().only("id", "full_name", "job_title", "location")
+        picked = by_id(people, chosen)
+        if picked and picked.full_name == text:
+            return picked
+        picked = by_id(people, text)
+        if picked:
+            return picked
         found = list(people.search(text)[: self.max_suggestions + 1])
         same_name = [person for person in found if person.full_name.casefold() == text.casefold()]
         if len(same_name) == 1:
@@ -204,51 +170,44 @@ class EmployeeLookupField(forms.Field):
             self.error_messages[code], code=code, params={"name": text, "people": described}
         )
 
-    def has_changed(self, initial, data):
-        text, chosen = data if isinstance(data, tuple) else ("", "")
-        if not text.strip():
-            return initial is not None
-        return str(getattr(initial, "pk", initial)) != chosen
 
-
-def as_uuid(text):
+def by_id(people, text):
     try:
-        return uuid.UUID(text.strip())
+        return people.filter(pk=uuid.UUID(text.strip())).first()
     except ValueError:
         return None
 
 
 class VersionedEmployeeForm(forms.ModelForm):
-    """An employee form that refuses to save over a newer version; the admin uses it as it is.
-
-    It carries the version it was opened at. Saving after someone else saved is refused with the current
-    values, and the form then holds the current version: saving again is a deliberate overwrite, never a
-    silent one.
-    """
+    """Saves through ``services.save_employee``, refusing to save over a version newer than the one it was
+    opened at; it then shows and holds that version, so saving again is a deliberate overwrite."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     class Meta:
-        # Inherited by the admin's form and by the forms below, for whichever of these fields they have.
+        # Inherited by the admin's form and the forms below, for whichever of these fields they have.
         field_classes = {"work_phone": PhoneField, "mobile": PhoneField}
         widgets = {
-            "time_zone": forms.Select(choices=TIME_ZONE_CHOICES),
+            "time_zone": SuggestionsInput(sorted(TIME_ZONE_NAMES)),
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+        help_texts = {"time_zone": _("Type a city or region, for example Madrid, and pick the zone.")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         adding = self.instance._state.adding
         # Reverting to an old record in the admin's history starts from the row's current version.
         current = None if adding else Employee.objects.filter(pk=self.instance.pk).values("version").first()
         self.initial["version"] = current["version"] if current else self.instance.version
         self.fields["version"].disabled = adding
+        self.fields["version"].required = not adding
         for name in VISIBILITY_FIELDS:
             if name in self.fields:
                 self.fields[name].required = False
 
     def clean_work_email(self):
-        email = normalize_email(self.cleaned_data["work_email"])
+        email = BaseUserManager.normalize_email(self.cleaned_data["work_email"])
         if email and Employee.objects.with_work_email(email).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(
                 _("Another employee already has the work email %(email)s."),
@@ -263,76 +222,103 @@ class VersionedEmployeeForm(forms.ModelForm):
         for name in VISIBILITY_FIELDS:
             if name in self.fields and not cleaned_data.get(name) and name not in self.errors:
                 cleaned_data[name] = getattr(self.instance, name)
-        if not self.instance._state.adding:
-            current = Employee.objects.select_for_update().with_badges().filter(pk=self.instance.pk).first()
-            if current and current.version != cleaned_data.get("version"):
-                self.add_conflict_error(current)
         return cleaned_data
 
+    def save(self, commit=True):
+        employee = super().save(commit=False)
+        if not commit:
+            return employee
+        try:
+            return services.save_employee(
+                employee,
+                user=self.user,
+                badges=self.cleaned_data.get("badges"),  # None where the form has no such field
+                skills=self.cleaned_data.get("skills"),
+                version=None if employee._state.adding else self.cleaned_data.get("version"),
+            )
+        except Employee.EditConflict as conflict:
+            self.add_conflict_error(conflict.args[0])
+            raise
+
     def add_conflict_error(self, current):
-        badges = ", ".join(badge.name for badge in current.badges.all()) or _("none")
-        self.add_error(
-            None,
-            forms.ValidationError(
-                _(
-                    "Someone else saved this employee while you were editing it. Their version is: "
-                    "full name “%(full_name)s”, job title “%(job_title)s”, location “%(location)s”, "
-                    "badges: %(badges)s. Nothing was saved. Your changes are still in the form: save again "
-                    "to replace their version with yours, or cancel to keep theirs."
-                ),
-                code="conflict",
-                params={
-                    "full_name": current.full_name,
-                    "job_title": current.job_title,
-                    "location": current.location,
-                    "badges": badges,
-                },
-            ),
+        if current is None:
+            self.add_error(None, forms.ValidationError(_("This employee has been deleted."), code="deleted"))
+            return
+        message = _(
+            "Someone else saved this employee while you were editing it. Their version is: "
+            "full name “%(full_name)s”, job title “%(job_title)s”, location “%(location)s”, "
+            "badges: %(badges)s. Nothing was saved. Your changes are still in the form: save again "
+            "to replace their version with yours, or cancel to keep theirs."
         )
+        params = {name: getattr(current, name) for name in ["full_name", "job_title", "location"]}
+        params["badges"] = ", ".join(badge.name for badge in current.badges.all()) or _("none")
+        self.add_error(None, forms.ValidationError(message, code="conflict", params=params))
         self.data = self.data.copy()
         self.data[self.add_prefix("version")] = current.version
 
 
-PHOTO_WIDGET = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
-
-
-class SiteEmployeeFormMixin:
+class SiteEmployeeForm(VersionedEmployeeForm):
     """The site's employee forms: rendered by crispy inside the page's own <form>, and a photo that is
     validated and re-encoded (employees/photos.py), with a thumbnail made beside it."""
 
+    skills = SkillsField(
+        required=False,
+        label=_("Skills"),
+        help_text=_("Separate skills with commas, for example: Python, Public speaking, Spanish."),
+    )
+
+    helper = FormHelper()
+    helper.form_tag = False
+    # Bootstrap's custom file input comes with an inline script, which the Content Security Policy blocks.
+    helper.use_custom_control = False
+
+    class Meta(VersionedEmployeeForm.Meta):
+        widgets = {
+            **VersionedEmployeeForm.Meta.widgets,
+            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        # Bootstrap's custom file input comes with an inline script, which the Content Security Policy blocks.
-        self.helper.use_custom_control = False
-        self.thumbnail = None
-
-    def clean_photo(self):
-        photo = self.cleaned_data["photo"]
-        if isinstance(photo, UploadedFile):
-            photo, self.thumbnail = photo_and_thumbnail(photo)
-        return photo
+        self.stored_files = {self.instance.photo.name, self.instance.photo_thumbnail.name}
 
     def save(self, commit=True):
-        if "skills" in self.fields and not self.errors:
-            self.cleaned_data["skills"] = Skill.objects.save_new(self.cleaned_data.get("skills", []))
-        if "photo" in self.changed_data:
-            # Replaced or cleared together; django-cleanup deletes the old files once the change is committed.
-            self.instance.photo_thumbnail = self.thumbnail or ""
-        return super().save(commit)
+        """Save; if that fails (a full or read-only disk, a conflict), delete the photo files it wrote."""
+        try:
+            return super().save(commit)
+        except Exception:
+            for file in (self.instance.photo, self.instance.photo_thumbnail):
+                if file.name and file.name not in self.stored_files:
+                    with contextlib.suppress(OSError):
+                        file.storage.delete(file.name)
+            raise
+
+    def clean_photo(self):
+        # The thumbnail is replaced or cleared with the photo; django-cleanup deletes the old files once the
+        # change is committed.
+        photo = self.cleaned_data["photo"]
+        if isinstance(photo, UploadedFile):
+            photo, self.instance.photo_thumbnail = photo_and_thumbnail(photo)
+        elif photo is False:
+            if self.instance.photo and not removable(self.instance.photo):
+                # Clearing the row would leave its files behind, for good: refuse until they can go.
+                raise forms.ValidationError(
+                    _("The photo cannot be removed now (its storage is read-only), so nothing was saved."),
+                    code="storage",
+                )
+            self.instance.photo_thumbnail = ""
+        return photo
 
 
-class EmployeeForm(SiteEmployeeFormMixin, VersionedEmployeeForm):
+class EmployeeForm(SiteEmployeeForm):
     badges = BadgeChoiceField(queryset=Badge.objects.all(), required=False)
     manager = EmployeeLookupField(
         required=False,
         label=_("Manager"),
         help_text=_("Type part of a name and pick the person this employee reports to; empty for nobody."),
     )
-    skills = SkillsField()
 
-    class Meta(VersionedEmployeeForm.Meta):
+    class Meta(SiteEmployeeForm.Meta):
         model = Employee
         fields = [
             "full_name",
@@ -344,45 +330,47 @@ class EmployeeForm(SiteEmployeeFormMixin, VersionedEmployeeForm):
             "badges",
             "photo",
             *CONTACT_FIELDS,
-            "version",
         ]
-        widgets = {**VersionedEmployeeForm.Meta.widgets, "photo": PHOTO_WIDGET}
 
 
-class MyProfileForm(SiteEmployeeFormMixin, VersionedEmployeeForm):
+class MyProfileForm(SiteEmployeeForm):
     """What people keep current themselves. Name, title, location, manager, department, work email and start
     date are the editors' to maintain: they are not fields here, so posting them changes nothing."""
 
-    skills = SkillsField()
-
-    class Meta(VersionedEmployeeForm.Meta):
+    class Meta(SiteEmployeeForm.Meta):
         model = Employee
         fields = [
             "photo",
-            "work_phone",
-            "mobile",
-            "mobile_visibility",
-            "office",
-            "time_zone",
-            "pronouns",
-            "start_date_visibility",
+            *(name for name in CONTACT_FIELDS if name not in ["work_email", "start_date"]),
             "skills",
-            "version",
         ]
-        widgets = {
-            **VersionedEmployeeForm.Meta.widgets,
-            "photo": PHOTO_WIDGET,
-        }
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form, with its user name length limit enforced, not only shown.
-
-    The stock form sets max_length after the field is built, so a longer name still reaches authentication and
-    the failed-attempt log, whose column it overflows.
-    """
+    """Django's sign-in form, with its user name length limit enforced: the stock form only shows it, and a
+    longer name overflows the failed-attempt log's column."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class LeaverForm(forms.Form):
+    """The day someone left, for "Mark as left"; the version guards against marking over someone's edit."""
+
+    left_on = forms.DateField(
+        label=_("Last day at the company"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean_left_on(self):
+        left_on = self.cleaned_data["left_on"]
+        if left_on > timezone.localdate():
+            raise forms.ValidationError(
+                _("Mark them as left on their last day or after: a day to come would hide them today."),
+                code="future",
+            )
+        return left_on

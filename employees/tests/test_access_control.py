@@ -17,33 +17,69 @@ from django.utils.regex_helper import normalize
 
 from employees.models import Badge, Department, Employee, Skill
 
-from .factories import DepartmentFactory, EditorFactory, EmployeeFactory
+from .factories import DepartmentFactory, EditorFactory, EmployeeFactory, SkillFactory
 from .test_privacy import plant_private_values, private_values_in
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC, READ, WRITE, ADMIN, API, SELF = "public", "read", "write", "admin", "api", "self"
+PUBLIC, READ, WRITE, ADMIN, API, SELF, ACCOUNT = "public", "read", "write", "admin", "api", "self", "account"
+OWN, PROVISIONING = "own", "provisioning"
 
 # Reachable without signing in, with the reason.
 PUBLIC_PATTERNS = {
     "login": "the sign-in page",
     "logout": "signing out: POST only, and it changes nothing but the caller's own session",
     "healthz": "liveness probe for the load balancer, touches no data",
-    "readyz": "readiness probe for the load balancer, reports only whether the database answers",
+    "readyz": "readiness probe: whether the database answers and the cache keeps a value",
     "admin:login": "the admin's sign-in page",
+    "password_reset": "asking for a reset link: the same answer whether or not the address has an account",
+    "password_reset_done": "the page saying a reset link may be on its way, the same for every address",
+    "password_reset_confirm": "setting a password needs the emailed link's token",
+    "password_reset_complete": "the page saying the new password is set",
+    "oidc_authentication_init": "single sign-on starts at the identity provider (404 while OIDC is off)",
+    "oidc_authentication_callback": "the identity provider's answer, checked by state, nonce and PKCE",
+    "set_language": "choosing a language: it sets the caller's language cookie and nothing else",
 }
 # Patterns whose view does not state its rule through the mixins, e.g. a JSON API view:
 # "api:employee-list": READ. Anonymous callers of READ and WRITE patterns get a login redirect or 401/403.
 # API: signed-in users read (GET 200); writes need the model permission, so a reader's POST is refused.
 # SELF: a signed-in user's own employee record, named by no URL argument; without one, nothing can change.
+# ACCOUNT: a signed-in user's own password (Django's views, behind login_required); needs the current one.
+# OWN: a signed-in user's own background jobs: queueing one is a POST, and another's job is not found.
+# PROVISIONING: SCIM, for the identity provider's bearer tokens only: a signed-in person's session is refused.
 RULES = {
+    "employees:export": OWN,
+    "employees:job-download": OWN,
+    "employees:job-retry": OWN,
+    "employees:job-remove": OWN,
+    **{
+        f"scim:{name}": PROVISIONING
+        for name in [
+            "config",
+            "resource-types",
+            "resource-type",
+            "schemas",
+            "schema",
+            "users",
+            "search",
+            "user",
+        ]
+    },
+    "scim:/scim/v2/": PROVISIONING,
     "employees:my-profile": SELF,
+    "password_change": ACCOUNT,
+    "password_change_done": ACCOUNT,
     "media": READ,  # uploaded photos: a function view behind login_required
     "api:api-root": API,
     "api:employee-list": API,
     "api:employee-detail": API,
     "api:badge-list": API,
     "api:badge-detail": API,
+    "api:department-list": API,
+    "api:department-detail": API,
+    "api:skill-list": API,
+    "api:skill-detail": API,
+    "api:location-list": API,
     "api-schema": API,
     "api-docs": API,
 }
@@ -61,6 +97,10 @@ SAMPLE_ARGUMENTS = {
     "path": "photos/sample.webp",
     "slug": "coffee-snob",
     "format": "json",
+    "uidb64": "MQ",
+    "name": "User",
+    "urn": "urn:ietf:params:scim:schemas:core:2.0:User",
+    "token": "set-password",
 }
 
 # Valid data for every form the app has, so that a POST a gate failed to stop would change something.
@@ -132,8 +172,12 @@ def test_the_walk_finds_the_known_patterns():
 
 @pytest.fixture
 def employee(coffee):
-    # The slug of SAMPLE_ARGUMENTS names a department too, so that the department page can be read.
-    return EmployeeFactory(badges=[coffee], department=DepartmentFactory(slug=coffee.slug, name="Coffee"))
+    # The slug of SAMPLE_ARGUMENTS names a department and a skill too, so that their pages can be read.
+    return EmployeeFactory(
+        badges=[coffee],
+        department=DepartmentFactory(slug=coffee.slug, name="Coffee"),
+        skills=[SkillFactory(slug=coffee.slug, name="Coffee tasting")],
+    )
 
 
 @pytest.fixture
@@ -157,7 +201,7 @@ def url_for(employee, settings):
 
 def database_state():
     return (
-        list(Employee.objects.values_list("id", "full_name", "job_title", "location", "version")),
+        list(Employee.objects.values_list("id", "full_name", "job_title", "location", "version", "left_on")),
         list(Employee.badges.through.objects.values_list("employee_id", "badge_id")),
         list(Badge.objects.values_list("id", "slug", "name", "icon")),
         list(Department.objects.values_list("id", "slug", "name", "parent")),
@@ -209,10 +253,16 @@ def test_readers_cannot_write(reader_client, url_for, key, template, view):
         assert get.status_code == 200
         assert post.status_code == 200
         assert "not linked to an employee record" in post.content.decode()
+    elif rule == ACCOUNT:
+        assert get.status_code == 200, f"reader GET {key} gave {get.status_code}"
     elif rule == API:
         assert get.status_code == 200, f"reader GET {key} gave {get.status_code}"
         assert is_refused(post), f"reader POST {key} gave {post.status_code}"
-    elif rule in {WRITE, ADMIN}:
+    elif rule == OWN:
+        # The sample id names no job of the reader's, and the form data names no kind of export.
+        assert get.status_code in {404, 405}, f"reader GET {key} gave {get.status_code}"
+        assert post.status_code in {400, 404, 405}, f"reader POST {key} gave {post.status_code}"
+    elif rule in {WRITE, ADMIN, PROVISIONING}:
         assert is_refused(get), f"reader GET {key} gave {get.status_code} at {get.request['PATH_INFO']}"
         assert is_refused(post), f"reader POST {key} gave {post.status_code}"
     if key != "logout":

@@ -40,6 +40,21 @@ def test_list(editor_page, assert_accessible, scheme, everyone):
     assert_accessible(editor_page)
 
 
+def test_list_with_filter_chips_and_contacts(editor_page, assert_accessible, scheme, ana, everyone):
+    ana.work_email, ana.work_phone = "ana@example.com", "+34911234567"
+    ana.save()
+    editor_page.emulate_media(color_scheme=scheme)
+    editor_page.set_viewport_size({"width": 1280, "height": 800})
+    editor_page.goto("/?q=ana&location=Madrid&badge=gamer")
+    assert editor_page.locator(".filter-chip").count() == 3
+    assert editor_page.get_by_role("link", name="ana@example.com").is_visible()
+    assert_accessible(editor_page)
+    # Between 992 and 1200 pixels the top bar's links show their icons, and keep their names.
+    editor_page.set_viewport_size({"width": 1024, "height": 800})
+    assert editor_page.get_by_role("link", name="Org chart").is_visible()
+    assert_accessible(editor_page)
+
+
 def test_empty_list(reader_page, assert_accessible, scheme):
     reader_page.emulate_media(color_scheme=scheme)
     reader_page.goto("/?q=nobody")
@@ -105,6 +120,20 @@ def test_login_with_an_error(page, live_server, browser_settings, assert_accessi
     assert_accessible(page)
 
 
+def test_password_reset_request(page, live_server, browser_settings, assert_accessible, scheme):
+    page.emulate_media(color_scheme=scheme)
+    page.goto("/accounts/password_reset/")
+    page.get_by_role("button", name="Send the link").click()
+    assert_accessible(page)
+
+
+def test_password_change_with_errors(reader_page, assert_accessible, scheme):
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto("/accounts/password_change/")
+    reader_page.get_by_role("button", name="Change password").click()
+    assert_accessible(reader_page)
+
+
 def test_not_found(reader_page, assert_accessible, scheme):
     reader_page.emulate_media(color_scheme=scheme)
     response = reader_page.goto("/employees/00000000-0000-0000-0000-000000000000/")
@@ -145,6 +174,32 @@ def test_org_chart(reader_page, assert_accessible, scheme, organisation):
     assert_accessible(reader_page)
 
 
+def test_org_chart_of_a_person_cut_with_more_links(reader_page, assert_accessible, scheme, organisation):
+    from employees.models import Employee
+
+    head = Employee.objects.get(full_name="Ana García")
+    lead = Employee.objects.get(full_name="Lead 0")
+    engineer = Employee.objects.get(full_name="Engineer 0")
+    deep = EmployeeFactory(full_name="Deep Down", manager=engineer)
+    EmployeeFactory(full_name="Deeper Still", manager=deep)
+    reader_page.emulate_media(color_scheme=scheme)
+    reader_page.goto(f"/org-chart/?root={head.pk}")
+    assert reader_page.locator(".org-node").count() == 14
+    assert_accessible(reader_page)
+    # Four levels show, the fourth in a closed team: "+1 more" below it opens the chart of the one cut off;
+    # "Up to" goes back up, pointing at where they are.
+    reader_page.locator(f"#employee-{engineer.pk} + details > summary").click()
+    reader_page.get_by_role("link", name="+1 more reporting to Deep Down").click()
+    assert reader_page.locator(".org-node").count() == 2
+    reader_page.goto(f"/org-chart/?root={lead.pk}")
+    reader_page.get_by_role("link", name="Up to Ana García").click()
+    assert reader_page.url.endswith(f"#employee-{lead.pk}")
+    assert (
+        reader_page.locator(f"#employee-{lead.pk}").evaluate("node => getComputedStyle(node).boxShadow")
+        != "none"
+    )
+
+
 def test_org_chart_prints_everyone_expanded(reader_page, organisation):
     reader_page.goto("/org-chart/?department=engineering")
     reader_page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
@@ -174,3 +229,23 @@ def test_manager_suggestions(editor_page, organisation):
     editor_page.wait_for_url(f"**{employee.get_absolute_url()}")
     employee.refresh_from_db()
     assert employee.manager.full_name == "Lead 3"
+
+
+def test_detail_links_in_text_stand_out_by_more_than_colour(editor_page, axe_source, scheme, ana):
+    # The reporting line and the direct reports set each name's link beside the person's job title (axe-core
+    # counts a link as in a block of text when the text beside it is the longer).
+    ana.manager = EmployeeFactory(full_name="Ben Okafor", job_title="Head of Engineering")
+    ana.save()
+    EmployeeFactory(full_name="Chidi Eze", job_title="Senior Software Engineer", manager=ana)
+    editor_page.emulate_media(color_scheme=scheme)
+    editor_page.goto(ana.get_absolute_url())
+    editor_page.evaluate(axe_source)
+    results = editor_page.evaluate(
+        """() => axe.run(document, {runOnly: {type: "rule", values: ["link-in-text-block"]}})"""
+    )
+    checked = [node["html"] for rule in results["passes"] for node in rule["nodes"]]
+    failed = [node["html"] for rule in results["violations"] for node in rule["nodes"]]
+    assert failed == []
+    # Checked, not skipped as inapplicable: the rule ran on both links.
+    assert any("Ben Okafor" in html for html in checked)
+    assert any("Chidi Eze" in html for html in checked)

@@ -150,7 +150,10 @@ class TestEditConflict:
         Employee.objects.filter(pk=employee.pk).update(job_title="Lead", version=2)
         employee.badges.add(coffee)
         form = EmployeeForm(data={**VALID, "version": opened.initial["version"]}, instance=employee)
-        assert not form.is_valid()
+        assert form.is_valid(), form.errors
+        with pytest.raises(Employee.EditConflict):
+            form.save()
+        assert Employee.objects.get(pk=employee.pk).job_title == "Lead"
         [error] = form.non_field_errors().as_data()
         assert error.code == "conflict"
         message = str(form.non_field_errors())
@@ -223,9 +226,22 @@ class TestContactDetails:
             "code, for example +34 612 345 678."
         ]
 
-    def test_time_zone_is_a_choice_of_zone_names(self):
-        field = form_with()["time_zone"]
-        assert '<option value="Europe/Madrid">Europe/Madrid</option>' in str(field)
+    @pytest.mark.parametrize(
+        ("region", "help_text"),
+        [
+            ("GB", "For example 0121 234 5678, or +34 612 345 678 for another country."),
+            (None, "With + and the country code, for example +34 612 345 678."),
+        ],
+    )
+    def test_phone_fields_say_the_format_before_any_error(self, settings, region, help_text):
+        settings.PHONENUMBER_DEFAULT_REGION = region
+        assert PhoneField(required=False).help_text == help_text
+
+    def test_time_zone_is_typed_with_the_zone_names_suggested(self):
+        field = str(form_with()["time_zone"])
+        assert 'list="id_time_zone_suggestions"' in field
+        assert '<datalist id="id_time_zone_suggestions">' in field
+        assert '<option value="Europe/Madrid">' in field
         assert form_with(time_zone="Europe/Madrid").is_valid()
         assert "is not a time zone name" in form_with(time_zone="Mars/Olympus").errors["time_zone"][0]
 

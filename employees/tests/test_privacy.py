@@ -271,7 +271,8 @@ def test_an_editor_sees_every_value_after_writing_through_the_api(line):
     api = APIClient()
     api.force_authenticate(EditorFactory())
     url = reverse("api:employee-detail", kwargs={"pk": line["pat"].pk})
-    result = api.patch(url, {"mobile": MOBILE, "mobile_visibility": "editors"}, format="json").json()
+    changes = {"mobile": MOBILE, "mobile_visibility": "editors", "version": line["pat"].version}
+    result = api.patch(url, changes, format="json").json()
     assert result["mobile"] == MOBILE
 
 
@@ -313,3 +314,31 @@ def test_admin_staff_who_may_change_employees_see_every_value(client, line, view
     assert private_values_in(pages[0]) == {"mobile", "start_date"}
     # The history's diff of the second save, where the values were planted.
     assert private_values_in(pages[1]) == {"mobile", "start_date"}
+
+
+@pytest.mark.parametrize("model", ["employee", "historicalemployee"])
+def test_view_only_admin_staff_cannot_filter_on_a_private_field(client, line, view_only_staff, model):
+    """Whether a row is listed for ?mobile__startswith=… would tell the number a digit at a time."""
+    plant_private_values(line["pat"], visibility=Visibility.EDITORS)
+    client.force_login(view_only_staff)
+    url = reverse(f"admin:employees_{model}_changelist")
+    probes = [
+        {"mobile__startswith": MOBILE[:6]},
+        {"mobile__startswith": "+1"},
+        {"mobile": MOBILE},
+        {"start_date__year": "1987"},
+        {"start_date__lt": "1988-01-01"},
+    ]
+    for probe in probes:
+        assert client.get(url, probe).status_code == 400, probe
+    assert "Pat Private" in content(client.get(url, {"full_name__startswith": "Pat"}))
+
+
+@pytest.mark.parametrize("model", ["employee", "historicalemployee"])
+def test_admin_staff_who_may_change_employees_filter_on_every_field(client, line, view_only_staff, model):
+    plant_private_values(line["pat"], visibility=Visibility.EDITORS)
+    view_only_staff.user_permissions.add(Permission.objects.get(codename="change_employee"))
+    client.force_login(view_only_staff)
+    url = reverse(f"admin:employees_{model}_changelist")
+    assert "Pat Private" in content(client.get(url, {"mobile__startswith": MOBILE[:6]}))
+    assert "Pat Private" not in content(client.get(url, {"mobile__startswith": "+1"}))

@@ -1,12 +1,11 @@
-// Site-wide behaviour: keyboard shortcuts, the "copy link" button, and dates shown in the reader's locale.
+// Site-wide behaviour: keyboard shortcuts, the "copy link" button, and the focus on a form's error summary.
 (function () {
   "use strict";
 
   var TYPING = "input, textarea, select, [contenteditable]";
 
   function searchBox() {
-    // The list page's own search field when there is one, else the one in the navigation bar.
-    return document.getElementById("id_q") || document.getElementById("nav-search");
+    return document.getElementById("nav-search");
   }
 
   function firstResult() {
@@ -64,12 +63,4 @@
   if (errorSummary) {
     errorSummary.focus();
   }
-
-  var dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "long", timeStyle: "short" });
-  document.querySelectorAll("time[data-local]").forEach(function (time) {
-    var date = new Date(time.getAttribute("datetime"));
-    if (!isNaN(date)) {
-      time.textContent = dateFormat.format(date);
-    }
-  });
 })();
