@@ -14,12 +14,15 @@ def cross_origin_resource_policy(get_response):
 
 
 def reject_nul_in_headers(get_response):
-    """Answer 400 to a NUL byte in a request header: no client sends one, and PostgreSQL cannot store it."""
+    """Answer 400 to a NUL byte in a request header or cookie (a cookie may carry one escaped): no client
+    sends one, and PostgreSQL cannot store it."""
 
     def middleware(request):
         for name, value in request.META.items():
             if name.startswith("HTTP_") and isinstance(value, str) and "\x00" in value:
                 raise BadRequest(f"NUL byte in the {name[5:]} header")
+        if any("\x00" in value for value in request.COOKIES.values()):
+            raise BadRequest("NUL byte in a cookie")
         return get_response(request)
 
     return middleware

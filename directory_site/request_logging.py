@@ -1,10 +1,5 @@
-"""One JSON log line per request, and a request id that ties every log line of a request together.
-
-The id comes from the load balancer's ``X-Request-ID`` header when it sends a well-formed one, else it is
-generated; either way it is returned in the response's ``X-Request-ID`` header. ``RequestIdFilter`` stamps
-it on every log record, so the ``django.request`` error with its traceback carries the same id as the
-request line.
-"""
+"""One log line per request, and a request id (the load balancer's well-formed ``X-Request-ID``, else a new
+one, sent back in the response) on every log line of the request, its error's traceback included."""
 
 import logging
 import re
@@ -40,11 +35,7 @@ class RequestIdFilter(logging.Filter):
 
 
 def user_id(request):
-    """The signed-in user's id, if the request has already looked the user up.
-
-    Looking the user up only to log it would read the session from the database on every request,
-    /healthz included, which must answer without the database.
-    """
+    """The signed-in user's id if the request looked it up: /healthz must answer without the database."""
     user = getattr(request, "user", None)
     if user is None or getattr(user, "_wrapped", None) is empty:
         return None
@@ -64,20 +55,15 @@ class RequestLogMiddleware:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request.id
             status = response.status_code
-            logger.log(
-                logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO,
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "user_id": user_id(request),
-                },
-            )
+            fields = {
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": user_id(request),
+            }
+            level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+            logger.log(level, "%(method)s %(path)s %(status)s", fields, extra=fields)
             # This line reports the status; without the flag Django's handler would log a 4xx or 5xx response
             # once more, after this middleware, when the request id is no longer known.
             response._has_been_logged = True

@@ -1,9 +1,5 @@
-"""Settings for the Employee Directory.
-
-One module for every environment: everything that differs between a laptop and production is read from
-environment variables (documented in .env.example). Production is the default; development is opted into
-with DEBUG=true.
-"""
+"""Settings for every environment, read from environment variables (see .env.example); DEBUG=true for
+development."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -43,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
+    "django.contrib.postgres",
     "crispy_forms",
     "crispy_bootstrap4",
     "django_filters",
@@ -50,11 +48,14 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
     "phonenumber_field",
+    "django_tasks",
+    "django_tasks_db",
+    "accounts",
     "employees",
     # Last, as its documentation asks: deletes a photo's files once replaced or their employee deleted.
     "django_cleanup.apps.CleanupConfig",
@@ -66,9 +67,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "directory_site.middleware.cross_origin_resource_policy",
     "directory_site.middleware.reject_nul_in_headers",
+    "directory_site.replicas.read_your_writes",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the cookie set_language leaves, else the browser's Accept-Language, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -80,6 +84,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "directory_site.urls"
+# Form widgets' templates from templates/ too (templates/employees/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "directory_site.wsgi.application"
 
 TEMPLATES = [
@@ -92,53 +98,75 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "employees.context_processors.navigation",
             ],
         },
     },
 ]
 
-# Database: SQLite in the project folder unless DATABASE_URL says otherwise.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+    DATABASES["default"] |= {
+        "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
+        "CONN_HEALTH_CHECKS": env.bool("CONN_HEALTH_CHECKS", default=True),
+        # Behind PgBouncer in transaction mode an export's server-side cursor would lose its connection.
+        "DISABLE_SERVER_SIDE_CURSORS": env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False),
+    }
+    # Seconds to wait for a connection and for a statement (0: no limit; gunicorn.conf.py sets gunicorn's own
+    # timeout for the web requests). Parallel workers would cost the pages' small queries more than they save.
+    DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=0)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+        options=f"-c max_parallel_workers_per_gather=0 -c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s",
+    )
+# Read replicas (PostgreSQL streaming replicas, comma-separated URLs), with the primary's settings: reads go
+# to them, writes and a person's reads for REPLICA_PIN_SECONDS after their own write to the primary; one that
+# does not answer is left out for REPLICA_RETRY_SECONDS (directory_site/replicas.py). Tests read the primary.
+DATABASE_REPLICAS = []
+for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    replica = env.db_url_config(url)
+    options = DATABASES["default"].get("OPTIONS", {}) | replica.pop("OPTIONS", {})
+    DATABASES[f"replica{number}"] = DATABASES["default"] | replica | {"OPTIONS": options}
+    DATABASES[f"replica{number}"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(f"replica{number}")
+DATABASE_ROUTERS = ["directory_site.replicas.ReplicaRouter"]
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache, sessions and counts: the list page reads its session and its facet counts from the cache, so a page
-# costs few SQL queries. The default file cache, in the project folder (not a world-writable temporary folder:
-# the cache holds pickles), is shared by every process of one machine, so a logout is seen by all gunicorn
-# workers; use redis:// or memcached when several machines serve the site.
-CACHES = {
-    "default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}"),
-    # Parts of base.html (links, navigation), in each process's memory: their keys name all they show, so
-    # they are never stale and need not be shared, and a release, which restarts the processes, empties it.
-    # Not kept in development, where base.html is edited without a restart.
-    "fragments": {
-        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
-        if DEBUG
-        else "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "fragments",
-    },
-    # Whole list pages as each reader saw them (employees.views.KeptPageMixin), kept like the fragments and
-    # for the same reasons. About 50 kB each, so at most 5 MB per process: MAX_ENTRIES pages (the least
-    # recently read go first), each for at most TIMEOUT seconds.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
-        if DEBUG
-        else "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "TIMEOUT": 300,
-        "OPTIONS": {"MAX_ENTRIES": 100},
-    },
-}
-SESSION_ENGINE = "directory_site.sessions"
-# Seconds the per-location, per-title and per-badge counts of a search are kept. Any change to an employee
-# or a badge makes them stale at once, so this only bounds how long unused entries stay.
-FACETS_CACHE_SECONDS = env.int("FACETS_CACHE_SECONDS", default=300)
-# The list page ranks and counts at most this many matches of a search and its filters, the first the
-# database finds, and says so when more match: a broad search ("ana") costs what a narrow one does.
+# The one cache. The default file cache is in the project folder, not a world-writable one: it holds pickles.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}")}
+# Sessions live in the database, read through the cache only when it is Redis, which every instance shares: a
+# cache of one machine, such as the default file cache, would keep a session another instance signed out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # A Redis that is down or frozen is a cache miss within CACHE_SOCKET_TIMEOUT seconds, never a 500, and
+    # /readyz says the cache is degraded.
+    CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        IGNORE_EXCEPTIONS=True,
+        SOCKET_CONNECT_TIMEOUT=CACHE_SOCKET_TIMEOUT,
+        SOCKET_TIMEOUT=CACHE_SOCKET_TIMEOUT,
+    )
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# A broad search costs what a narrow one does: the list page reads at most this many people.
 SEARCH_MATCH_LIMIT = env.int("SEARCH_MATCH_LIMIT", default=1000)
+
+# Background jobs (exports, imports; docs/DEPLOYMENT.md#background-jobs): queued in a table of this database,
+# run by `manage.py db_worker`. With TASKS_EAGER (default: DEBUG) a job runs at once, in the request.
+TASKS_EAGER = env.bool("TASKS_EAGER", default=DEBUG)
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TASKS_EAGER
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+# Jobs a user may have queued or running at once; hours a finished job and its file are kept; seconds without
+# progress after which a running job counts as stalled (its worker stopped) and may be retried.
+JOBS_PER_USER = env.int("JOBS_PER_USER", default=3)
+JOBS_KEPT_HOURS = env.int("JOBS_KEPT_HOURS", default=24)
+JOBS_STALLED_AFTER = env.int("JOBS_STALLED_AFTER", default=300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -146,35 +174,62 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# django-axes checks for a lockout before any other backend runs; then Django's permission checks, reading a
-# user's own and group permissions in one query instead of two.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "employees.backends.ModelBackend",
-]
+# Who signs in with a password: "everyone", or "superusers" only, the way in when the provider is down.
+LOCAL_LOGIN = env.str("LOCAL_LOGIN", default="everyone")
+PASSWORD_BACKENDS = {
+    "everyone": "django.contrib.auth.backends.ModelBackend",
+    "superusers": "accounts.backends.SuperuserPasswordBackend",
+}
+if LOCAL_LOGIN not in PASSWORD_BACKENDS:
+    raise ImproperlyConfigured(f"LOCAL_LOGIN is {LOCAL_LOGIN!r}: it must be everyone or superusers.")
+# django-axes checks for a lockout before Django's own backend signs anyone in.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", PASSWORD_BACKENDS[LOCAL_LOGIN]]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "employees:list"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-# Phone numbers typed without a country code are read as numbers of this region (ISO 3166 code, e.g. "GB");
-# unset, a number must start with + and its country code. All are stored in E.164 form.
-PHONENUMBER_DEFAULT_REGION = env.str("PHONE_REGION", default=None)
+# Single sign-on with an OpenID Connect provider (docs/IDENTITY.md), through mozilla-django-oidc: off while
+# OIDC_ISSUER_URL is empty. The provider's discovery document is read at the first sign-in with it.
+OIDC_ISSUER_URL = env.str("OIDC_ISSUER_URL", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your company account")
+OIDC_EDITOR_GROUPS = env.list("OIDC_EDITOR_GROUPS", default=[])
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+# Seconds to wait for each answer of the provider.
+OIDC_TIMEOUT = 5
+if OIDC_ISSUER_URL:
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured("OIDC_ISSUER_URL is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+    AUTHENTICATION_BACKENDS.append("accounts.backends.ProviderBackend")
+
+# Every page, form, message and email in these languages (catalogues in locale/, refreshed by `make
+# messages`), dates and numbers in the reader's; the URLs are the same in all of them.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("de", "German"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
-USE_TZ = True
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# The region (e.g. "GB") of a phone number typed without + and its country code; unset, none is accepted.
+PHONENUMBER_DEFAULT_REGION = env.str("PHONE_REGION", default=None)
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Uploaded files (employee photos). A local folder, served by the site itself to signed-in users only; or an
-# S3-compatible bucket through django-storages when AWS_STORAGE_BUCKET_NAME is set (needs `pip install boto3`;
-# credentials come from the standard AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables).
+# Photos: a local folder the site serves to signed-in users, or an S3 bucket (needs `pip install boto3`).
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or BASE_DIR / "media")
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
@@ -188,12 +243,10 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "private, max-age=86400"}
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not AWS_STORAGE_BUCKET_NAME)
 
-# REST API (employees/api.py): the same rules as the pages. Signed-in users read; writes need the model
-# permission. Integrations send "Authorization: Token <key>" (tokens are managed in the admin); the browser
-# uses its session. Token comes first so that an anonymous request gets 401 with a WWW-Authenticate header.
+# Token first, so that an anonymous request gets 401 with a WWW-Authenticate header.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
@@ -201,6 +254,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=25),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# An API token lasts until the expiry chosen when it is created in the admin, or until it is deleted.
+REST_KNOX = {"TOKEN_TTL": None}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Employee Directory API",
     "DESCRIPTION": "Employees and their badges. Sign in, or send `Authorization: Token <key>`.",
@@ -214,10 +269,6 @@ SPECTACULAR_SETTINGS = {
     # The two privacy settings share one set of choices: one enum in the schema.
     "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "employees.models.Visibility"},
 }
-# Import in the admin (employees/resources.py): a dry run first, then every row in one transaction.
-IMPORT_EXPORT_USE_TRANSACTIONS = True
-
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap4"
 CRISPY_TEMPLATE_PACK = "bootstrap4"
 
 # Security. The defaults are the production values; development relaxes only what plain HTTP needs.
@@ -226,27 +277,15 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-# Where the HTTPS redirect points when HTTPS is on another host or port than HTTP; default: the same host.
 SECURE_SSL_HOST = env.str("SECURE_SSL_HOST", default=None)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
-    # Only behind a load balancer that sets X-Forwarded-Proto itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Cross-Origin-Resource-Policy, set by directory_site.middleware on every response, static files included.
 SECURE_CROSS_ORIGIN_RESOURCE_POLICY = env.str("SECURE_CROSS_ORIGIN_RESOURCE_POLICY", default="same-origin")
 
-# Content-Security-Policy (django-csp). Scripts, styles, fonts and images load only from this site: no CDN,
-# no inline <script> or style="" attributes, no eval. New JavaScript and CSS go in static/ files, which 'self'
-# already allows. A page that cannot avoid an inline script gives it the per-request nonce:
-# <script nonce="{{ request.csp_nonce }}">; the header carries the nonce only on responses that use it.
-# A page that truly needs another origin adds it with CSP_EXTRA_SCRIPT_SRC / CSP_EXTRA_STYLE_SRC /
-# CSP_EXTRA_IMG_SRC / CSP_EXTRA_CONNECT_SRC (comma-separated), or with csp.decorators.csp_update on the view.
+# Everything from this site only: no CDN, no inline script or style but one given the request's nonce.
 # Bootstrap's CSS draws select arrows and the navbar toggler as data: SVG images, hence data: in img-src.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -264,27 +303,40 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name from one address,
-# that pair is locked out for AXES_COOLOFF_MINUTES and gets the 429 page registration/locked_out.html.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And per address, whatever the user names (directory_site.views.LoginView): one password on many accounts.
+SIGN_IN_FAILURES_PER_ADDRESS = env.int("SIGN_IN_FAILURES_PER_ADDRESS", default=30)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 # No "AXES: BEGIN" line at every start of every process; failures and lockouts are still logged.
 AXES_VERBOSE = False
-# The client address (directory_site.proxies.client_ip). Directly on the internet: REMOTE_ADDR, the default.
-# Behind N proxies that each append to X-Forwarded-For, set TRUSTED_PROXY_COUNT=N: the N-th address from the
-# right is the client's. Never set it without proxies in front, or any client could claim any address.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "directory_site.proxies.client_ip"
+# X-Forwarded-For only with a proxy count: without proxies in front, any client could claim any address.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT is None else ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+)
+# Addresses a client put in front of the load balancer's own are skipped, not a reason to distrust the header.
+IPWARE_STRICT = False
 
-# Seconds a client is asked to wait (Retry-After) when the database is unreachable and a page answers 503.
+# Email, for password reset links. Unset, EMAIL_URL is the console backend in development (messages on stdout)
+# and none in production, where a reset link in the log would open the account to whoever reads the log: a
+# system check (employees/checks.py) says that no email is sent. Reset links expire after
+# PASSWORD_RESET_TIMEOUT seconds; sending waits at most EMAIL_TIMEOUT seconds, then fails and is logged.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "dummymail://")
+vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# Reset requests per hour from one client address (then 429), and reset emails per hour to one email address
+# (then the same "sent" page, and no email): no flooding an inbox, no probing many addresses.
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)
+PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
+
 DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)
 
-# Logging: everything to stdout. LOG_FORMAT=json (the default with DEBUG off) writes one JSON object per
-# line, with the request id on every line and the traceback of an error in its own field.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,

@@ -3,34 +3,49 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from directory_site.views import imported_on_first_request
+from directory_site.views import LoginView, PasswordResetView
 from employees.api import router
-from employees.forms import SignInForm
 from employees.views import healthz, media, readyz
-
-# drf-spectacular's schema generator imports django.test and more, about 8 MB per worker that only these two
-# pages need: their views are imported on their first request.
-schema_view = imported_on_first_request("drf_spectacular.views.SpectacularAPIView")
-swagger_view = imported_on_first_request(
-    "drf_spectacular.views.SpectacularSwaggerSplitView", url_name="api-schema"
-)
 
 urlpatterns = [
     path("", include("employees.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
-        name="login",
-    ),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on; each view answers 404 while OIDC_ISSUER_URL is empty.
+    path("oidc/", include("accounts.urls")),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
     path("admin/", admin.site.urls),
+    # set_language: the language menu posts here; the choice is kept in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((router.urls, "api"))),
-    path("api/schema/", schema_view, name="api-schema"),
+    # Provisioning from the identity provider (SCIM 2.0), with its own tokens: no session, so no CSRF.
+    path("scim/v2/", include("employees.scim")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, so no inline script is needed.
     path(
         "api/docs/",
-        login_required(swagger_view),
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
     path("healthz", healthz, name="healthz"),
@@ -40,12 +55,6 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Photos are small and seen by staff only, so the site serves them itself, behind sign-in. A large
     # deployment serves MEDIA_ROOT from the web server instead, or stores photos in a bucket (see README).
-    urlpatterns += [
-        re_path(
-            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$",
-            media,
-            name="media",
-        )
-    ]
+    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media, name="media")]
 
 handler500 = "directory_site.views.server_error"
