@@ -72,7 +72,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = secrets.token_urlsafe(16)
 CLIENTS = 4
 PAUSE = 0.05  # seconds between a client's requests: a light load for a shared machine
-THREADS = 8
+THREADS = 16  # gunicorn.conf.py's default
 
 
 def as_postgres(command):

@@ -1,3 +1,4 @@
+import os
 import runpy
 
 import pytest
@@ -9,9 +10,10 @@ def gunicorn_conf(monkeypatch):
     """gunicorn.conf.py's settings, read as gunicorn reads them, with the given environment."""
 
     def load(**environment):
-        names = ("BIND", "WORKERS", "THREADS", "ACCESS_LOG", "REUSE_PORT")
-        for name in [*(f"GUNICORN_{name}" for name in names), "LOG_FORMAT"]:
-            monkeypatch.delenv(name, raising=False)
+        names = ("BIND", "WORKERS", "THREADS", "ACCESS_LOG", "REUSE_PORT", "TIMEOUT")
+        for name in [*(f"GUNICORN_{name}" for name in names), "LOG_FORMAT", "DATABASE_STATEMENT_TIMEOUT"]:
+            monkeypatch.setenv(name, "")  # so that it is restored after the test, whatever the file sets
+            monkeypatch.delenv(name)
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         return runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
@@ -23,11 +25,19 @@ def test_gthread_workers_and_threads_come_from_the_environment(gunicorn_conf):
     conf = gunicorn_conf(GUNICORN_WORKERS="3", GUNICORN_THREADS="8")
     assert (conf["worker_class"], conf["workers"], conf["threads"]) == ("gthread", 3, 8)
     assert conf["preload_app"] is True
+    assert gunicorn_conf()["threads"] == 16  # a thread free for /healthz while slow requests run (drill 3)
 
 
-def test_each_worker_listens_on_its_own_socket_unless_turned_off(gunicorn_conf):
-    assert gunicorn_conf()["reuse_port"] is True
-    assert gunicorn_conf(GUNICORN_REUSE_PORT="false")["reuse_port"] is False
+def test_no_statement_of_a_request_outlives_gunicorns_timeout(gunicorn_conf):
+    gunicorn_conf(GUNICORN_TIMEOUT="45")
+    assert os.environ["DATABASE_STATEMENT_TIMEOUT"] == "45"
+    gunicorn_conf(DATABASE_STATEMENT_TIMEOUT="10")
+    assert os.environ["DATABASE_STATEMENT_TIMEOUT"] == "10"
+
+
+def test_workers_share_one_socket_unless_each_is_given_its_own(gunicorn_conf):
+    assert gunicorn_conf()["reuse_port"] is False
+    assert gunicorn_conf(GUNICORN_REUSE_PORT="true")["reuse_port"] is True
     # A Unix socket's path is bound once: each worker would remove the socket of the one before it.
     assert gunicorn_conf(GUNICORN_BIND="unix:/run/directory.sock")["reuse_port"] is False
 
