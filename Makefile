@@ -10,11 +10,11 @@ POSTGRES_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgre
 PYTEST_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 
-# `make bench` seeds this database (created if missing) with 100k, then 1M employees: never a database in use.
+# `make bench` creates, seeds and keeps <this>_100k and <this>_1000k: never a database in use.
 BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/bench_directory
 BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres test-browser lint format checks vendor clean container-test bench observatory drills api-fuzz benchmark-import
+.PHONY: run test test-sqlite test-postgres test-browser lint format checks vendor clean container-test bench observatory drills api-fuzz messages
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,9 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 run: export DEBUG ?= true
 run: $(VENV)/.runtime
 	$(MANAGE) migrate --no-input
-	$(MANAGE) loaddata badges departments skills sample_employees
+	@# Sample data only into an empty directory: loaded again, it would undo the changes made since.
+	$(MANAGE) shell --no-imports -c "import sys; from employees.models import Employee; sys.exit(Employee.objects.exists())" \
+		&& $(MANAGE) loaddata badges departments skills sample_employees || echo "The directory has people: sample data not loaded."
 	@if [ -n "$$DJANGO_SUPERUSER_USERNAME" ] && [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
 		DJANGO_SUPERUSER_EMAIL="$${DJANGO_SUPERUSER_EMAIL:-$$DJANGO_SUPERUSER_USERNAME@localhost}" \
 			$(MANAGE) createsuperuser --no-input || echo "Superuser $$DJANGO_SUPERUSER_USERNAME was not created (see above); the existing account is unchanged."; \
@@ -45,7 +47,7 @@ run: $(VENV)/.runtime
 test: test-sqlite $(if $(SQLITE_ONLY),,test-postgres) test-browser
 
 test-sqlite: $(VENV)/.dev
-	DATABASE_URL=sqlite:///db.sqlite3 $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///db.sqlite3 $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.dev
 	@$(PY) -c 'import sys, psycopg; psycopg.connect(sys.argv[1], dbname="postgres", connect_timeout=5).close()' "$(POSTGRES_URL)" 2>/dev/null || { \
@@ -53,7 +55,7 @@ test-postgres: $(VENV)/.dev
 		echo "Start it with:  pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start" >&2; \
 		echo "or point DATABASE_URL at another server, or run SQLite only:  make test SQLITE_ONLY=1" >&2; \
 		exit 1; }
-	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 # As root (these machines, CI), a missing Chromium or npm is installed from Debian's packages; otherwise the
 # recipe says what to install.
@@ -89,36 +91,41 @@ checks: $(VENV)/.runtime
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=directory.example.com \
 		$(MANAGE) check --deploy --fail-level WARNING
 
+## messages: refresh the catalogues in locale/ (es, fr, de) from the code and templates, then compile them;
+# Translate every new or fuzzy entry, then commit both the .po and the .mo files. Needs GNU gettext.
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor \
+	--ignore=test-results --ignore=var --ignore=media --ignore=tests
+messages: $(VENV)/.runtime
+	@command -v msgfmt >/dev/null || $(call APT_INSTALL,gettext)
+	DEBUG=true $(MANAGE) makemessages -l es -l fr -l de --no-obsolete $(MESSAGES_IGNORE)
+	DEBUG=true $(MANAGE) compilemessages $(MESSAGES_IGNORE)
+
 ## container-test: build the image, start the compose stack, check it, print its figures, remove it
 DOCKER ?= docker
 COMPOSE ?= docker compose
 container-test:
 	DOCKER="$(DOCKER)" COMPOSE="$(COMPOSE)" bash docker/smoke_test.sh
 
-## bench: load-test gunicorn on PostgreSQL (100k, 1M employees) and SQLite (100k); writes docs/PERFORMANCE.md
+## bench: the mix of searches and list pages under load, on PostgreSQL with 100k and 1M employees; writes docs/PERFORMANCE.md
 bench: $(VENV)/.runtime
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-	$(PY) -m bench --postgres-url $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
+	$(PY) tools/bench.py --postgres-url $(BENCH_POSTGRES_URL) $(BENCH_ARGS)
 
 ## observatory: grade the production headers with the MDN HTTP Observatory (gunicorn on 127.0.0.1:8480/8481)
 OBSERVATORY_VERSION := 1.4.8
 observatory: $(VENV)/.runtime
 	test -d node_modules/@mdn/mdn-http-observatory || \
 		npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund @mdn/mdn-http-observatory@$(OBSERVATORY_VERSION)
-	$(PY) scripts/observatory.py
+	$(PY) tools/observatory.py
 
-## drills: fault drills against gunicorn and a throwaway PostgreSQL cluster (ports 8460, 8450-8451), 1-2 minutes
+## drills: fault drills against gunicorn, a job worker and throwaway PostgreSQL (and replica), Redis and PgBouncer (ports 8460, 8450-8454), 3-4 minutes
 drills: $(VENV)/.runtime
-	$(PY) scripts/fault_drills.py
+	$(PY) tools/fault_drills.py
 
 ## api-fuzz: schemathesis against the running app's OpenAPI schema (gunicorn on 127.0.0.1:$(API_FUZZ_PORT))
 API_FUZZ_PORT ?= 8601
 api-fuzz: $(VENV)/.dev
 	API_FUZZ_PORT=$(API_FUZZ_PORT) PY=$(PY) bash .ci/api-fuzz
-
-## benchmark-import: time the admin import of 10,000 new employees (rolled back afterwards)
-benchmark-import: $(VENV)/.runtime
-	DEBUG=true $(MANAGE) benchmark_import --rows 10000
 
 ## vendor: refresh static/vendor/ from the pinned npm packages in package.json
 vendor:
