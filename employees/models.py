@@ -335,7 +335,7 @@ class EmployeeQuerySet(models.QuerySet):
 
     def for_list(self):
         """Only the columns a list of employees shows, with their badges as a list in ``badge_list``."""
-        columns = self.select_related("department").only(
+        columns = self.select_related("department", "manager").only(
             "id",
             "full_name",
             "job_title",
@@ -346,6 +346,7 @@ class EmployeeQuerySet(models.QuerySet):
             "work_phone",
             "department__name",
             "department__slug",
+            "manager__full_name",
         )
         return columns.prefetch_related(models.Prefetch("badges", to_attr="badge_list"))
 

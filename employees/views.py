@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
@@ -41,6 +41,9 @@ from .forms import EmployeeForm, LeaverForm, MyProfileForm
 from .models import Badge, Department, Employee, Job
 
 logger = logging.getLogger(__name__)
+
+# How a list of employees is shown: the reader chooses, and their session remembers.
+LIST_LAYOUTS = {"table", "cards"}
 
 
 class EmployeeListView(LoginRequiredMixin, ListView):
@@ -65,7 +68,20 @@ class EmployeeListView(LoginRequiredMixin, ListView):
         return self.filter.results
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(filter=self.filter, **kwargs)
+        layout = self.request.session.get("list_layout", "table")
+        return super().get_context_data(filter=self.filter, layout=layout, **kwargs)
+
+
+class ListLayoutView(LoginRequiredMixin, View):
+    """The reader's choice of a table or cards for the list, kept in their session; then back to the list."""
+
+    def post(self, request):
+        if request.POST.get("layout") in LIST_LAYOUTS:
+            request.session["list_layout"] = request.POST["layout"]
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+            back = reverse("employees:list")
+        return redirect(back)
 
 
 class EmployeeDetailView(LoginRequiredMixin, DetailView):

@@ -134,6 +134,25 @@ def test_mail_and_call_from_the_list(reader_page, ana):
     expect(row.get_by_role("link", name="+34 911 23 45 67")).to_have_attribute("href", "tel:+34911234567")
 
 
+def test_a_reader_chooses_cards_and_they_stay_chosen(reader_page, screenshot, ana, ben):
+    page = reader_page
+    page.goto("/?q=engineer")
+    page.get_by_role("button", name="Cards").click()
+    expect(page).to_have_url(re.compile(r"/\?q=engineer$"))
+    cards = page.locator(".employee-cards .card")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Ana García")
+    expect(page.get_by_role("button", name="Cards")).to_have_attribute("aria-pressed", "true")
+    page.goto("/")
+    expect(cards).to_have_count(2)
+    screenshot(page, "employee-cards")
+    page.keyboard.press("Enter")  # opens the first card, as it opens the first row of the table
+    expect(page).to_have_title("Ana García · Employee Directory")
+    page.go_back()
+    page.get_by_role("button", name="Table").click()
+    expect(page.locator(".employee-table tbody tr")).to_have_count(2)
+
+
 def test_list_page_screenshot_with_the_sample_data(reader_page, screenshot):
     """The README's picture of the list: the sample data, as a reader sees it."""
     call_command("loaddata", "badges", "departments", "skills", "sample_employees", verbosity=0)

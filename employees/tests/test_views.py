@@ -455,18 +455,21 @@ class TestListSearchFiltersAndContacts:
         assert "filter-chip" not in content
         assert "Clear all" not in content
 
-    def test_rows_link_work_email_and_phone_and_name_the_department(self, reader_client):
+    def test_rows_link_work_email_phone_and_manager_and_name_the_department(self, reader_client):
+        boss = EmployeeFactory(full_name="Zoe Boss")
         EmployeeFactory(
             full_name="Ana García",
             department=DepartmentFactory(name="Engineering"),
             work_email="ana@example.com",
             work_phone="+34911234567",
+            manager=boss,
         )
         EmployeeFactory(full_name="Ben Okafor")
         content = reader_client.get(LIST_URL).content.decode()
-        for header in ["Department", "Email", "Phone"]:
+        for header in ["Department", "Manager", "Email", "Phone"]:
             assert f'<th scope="col">{header}</th>' in content
         assert '<td dir="auto">Engineering</td>' in content
+        assert f'<td dir="auto"><a href="{boss.get_absolute_url()}">Zoe Boss</a></td>' in content
         assert '<a class="contact-link" href="mailto:ana@example.com">ana@example.com</a>' in content
         assert '<a class="contact-link" href="tel:+34911234567">+34 911 23 45 67</a>' in content
         assert content.count("mailto:") == 1
@@ -476,13 +479,50 @@ class TestListSearchFiltersAndContacts:
         self, reader_client, count, django_assert_max_num_queries
     ):
         departments = DepartmentFactory.create_batch(3)
+        boss = EmployeeFactory(work_email="boss@example.com")
         for n in range(count):
             EmployeeFactory(
-                department=departments[n % 3], work_email=f"person{n}@example.com", work_phone="+34911234567"
+                department=departments[n % 3],
+                work_email=f"person{n}@example.com",
+                work_phone="+34911234567",
+                manager=boss,
             )
         with django_assert_max_num_queries(LIST_QUERIES):
             response = reader_client.get(LIST_URL)
-        assert response.content.decode().count("mailto:") == min(count, 25)
+        assert response.content.decode().count("mailto:") == min(count + 1, 25)
+
+
+class TestListLayout:
+    LAYOUT_URL = reverse("employees:list-layout")
+
+    def test_a_reader_chooses_cards_and_their_session_remembers_until_they_choose_the_table(self, reader_client):
+        EmployeeFactory(full_name="Ana García", job_title="Engineer", work_email="ana@example.com")
+        assert 'class="table table-hover employee-table"' in reader_client.get(LIST_URL).content.decode()
+        response = reader_client.post(self.LAYOUT_URL, {"layout": "cards", "next": f"{LIST_URL}?q=ana"})
+        assert response.status_code == 302
+        assert response["Location"] == f"{LIST_URL}?q=ana"
+        for url in [LIST_URL, f"{LIST_URL}?q=ana"]:
+            content = reader_client.get(url).content.decode()
+            assert '<ul class="list-unstyled row employee-cards">' in content
+            assert "employee-table" not in content
+            assert '<a class="contact-link" href="mailto:ana@example.com">ana@example.com</a>' in content
+            assert 'value="cards" aria-pressed="true"' in content
+        reader_client.post(self.LAYOUT_URL, {"layout": "table", "next": LIST_URL})
+        assert "employee-cards" not in reader_client.get(LIST_URL).content.decode()
+
+    @pytest.mark.parametrize("next_url", ["https://evil.example.com/", "//evil.example.com/", ""])
+    def test_it_goes_back_only_to_this_site(self, reader_client, next_url):
+        response = reader_client.post(self.LAYOUT_URL, {"layout": "cards", "next": next_url})
+        assert response["Location"] == LIST_URL
+
+    def test_an_unknown_layout_changes_nothing(self, reader_client):
+        reader_client.post(self.LAYOUT_URL, {"layout": "<script>", "next": LIST_URL})
+        assert "list_layout" not in reader_client.session
+
+    def test_only_a_signed_in_post_chooses(self, reader_client):
+        anonymous = Client().post(self.LAYOUT_URL, {"layout": "cards"})
+        assert anonymous["Location"] == login_redirect(self.LAYOUT_URL)
+        assert reader_client.get(self.LAYOUT_URL).status_code == 405
 
 
 class TestDetail:

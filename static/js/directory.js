@@ -9,7 +9,7 @@
   }
 
   function firstResult() {
-    return document.querySelector(".employee-table tbody a[href]");
+    return document.querySelector(".employee-table tbody a[href], .employee-cards .card-title a[href]");
   }
 
   document.addEventListener("keydown", function (event) {
