@@ -6,6 +6,7 @@ Run with `make test-browser` (part of `make test`); axe-core comes from npm (`np
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from .factories import EmployeeFactory
 
@@ -52,6 +53,16 @@ def test_list_with_filter_chips_and_contacts(editor_page, assert_accessible, sch
     # Between 992 and 1200 pixels the top bar's links show their icons, and keep their names.
     editor_page.set_viewport_size({"width": 1024, "height": 800})
     assert editor_page.get_by_role("link", name="Org chart").is_visible()
+    assert_accessible(editor_page)
+
+
+def test_list_as_cards_and_the_top_bars_suggestions(editor_page, assert_accessible, scheme, ana, everyone):
+    editor_page.emulate_media(color_scheme=scheme)
+    editor_page.goto("/")
+    editor_page.get_by_role("button", name="Cards").click()
+    expect(editor_page.locator(".employee-cards .card")).to_have_count(3)
+    editor_page.get_by_label("Search employees").press_sequentially("gar")
+    editor_page.get_by_role("listbox", name="People").get_by_role("option").first.wait_for()
     assert_accessible(editor_page)
 
 

@@ -284,6 +284,21 @@ class TestKeyboard:
         page.keyboard.press("Enter")
         expect(page).to_have_title("Ben Okafor · Employee Directory")
 
+    def test_the_top_bar_suggests_people_as_a_name_is_typed_and_enter_opens_one(self, reader_page, ana, ben):
+        page = reader_page
+        page.goto("/departments/")
+        search = page.get_by_label("Search employees")
+        search.press_sequentially("gar")
+        suggestions = page.get_by_role("listbox", name="People")
+        suggestion = suggestions.get_by_role("option", name="Ana García — Engineer, Madrid")
+        expect(suggestion).to_be_visible()
+        expect(suggestions.get_by_role("option")).to_have_count(1)
+        expect(suggestion.locator(".avatar")).to_have_text("AG")
+        search.press("ArrowDown")
+        expect(suggestion).to_have_attribute("aria-selected", "true")
+        search.press("Enter")
+        expect(page).to_have_title("Ana García · Employee Directory")
+
     def test_enter_in_a_changed_search_searches_again(self, reader_page, ana, ben):
         page = reader_page
         page.goto("/?q=designer")

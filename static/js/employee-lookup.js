@@ -1,14 +1,32 @@
-// Suggestions while a person's name is typed into an employee field (the manager on the employee form).
-// The API's search finds them; picking one fills in the hidden id. Without this script the name typed is
-// looked up when the form is sent.
+// Suggestions while a person's name is typed: into an employee field (the manager on the employee form), where
+// picking one fills in the hidden id, and into the top bar's search, where picking one (arrow keys and Enter,
+// or a click) opens their page. The API's search finds them. Without this script the name typed is looked up
+// when the form is sent.
 (function () {
   "use strict";
 
   var MIN_LENGTH = 2;
   var DELAY_MS = 200;
+  var NO_ID = "00000000-0000-0000-0000-000000000000";
+
+  function avatar(person) {
+    var picture = document.createElement(person.photo_url ? "img" : "span");
+    picture.className = person.photo_url ? "avatar avatar-sm" : "avatar avatar-sm avatar-color-0";
+    picture.setAttribute("aria-hidden", "true");
+    if (person.photo_url) {
+      picture.src = person.photo_url;
+      picture.alt = "";
+    } else {
+      picture.textContent = person.full_name.split(/\s+/).map(function (word) {
+        return word.charAt(0);
+      }).join("").slice(0, 2).toUpperCase();
+    }
+    return picture;
+  }
 
   function setUp(input) {
     var hidden = input.parentNode.querySelector("input[type=hidden]");
+    var page = input.dataset.lookupPage;  // the top bar's: a person's page, with NO_ID for their id
     var list = document.getElementById(input.getAttribute("aria-controls"));
     var timer = null;
     var request = null;
@@ -40,6 +58,10 @@
     }
 
     function choose(item) {
+      if (page) {
+        window.location.assign(page.replace(NO_ID, item.dataset.id));
+        return;
+      }
       input.value = item.dataset.name;
       hidden.value = item.dataset.id;
       close();
@@ -56,6 +78,9 @@
         item.dataset.id = person.id;
         item.dataset.name = person.full_name;
         item.textContent = person.full_name + " — " + person.job_title + ", " + person.location;
+        if (page) {
+          item.prepend(avatar(person));
+        }
         item.addEventListener("mousedown", function (event) {
           event.preventDefault();  // keep the focus in the text box
           choose(item);
@@ -92,7 +117,9 @@
     }
 
     input.addEventListener("input", function () {
-      hidden.value = "";  // a name typed by hand is looked up on the server unless a suggestion is picked
+      if (hidden) {
+        hidden.value = "";  // a name typed by hand is looked up on the server unless a suggestion is picked
+      }
       clearTimeout(timer);
       timer = setTimeout(search, DELAY_MS);
     });
