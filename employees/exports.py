@@ -104,8 +104,9 @@ def write_xlsx(rows, file):
     workbook.save(file)
 
 
-def vcard(employee, url=""):
-    """One employee, from ``with_private_fields`` with their department, as a vCard 3.0 (RFC 2426) string."""
+def vcard(employee, url="", *, photo=True):
+    """One employee, from ``with_private_fields`` with their department, as a vCard 3.0 (RFC 2426) string;
+    without the PHOTO line if not ``photo``."""
     given, _, family = employee.full_name.rpartition(" ")
     lines = [
         "BEGIN:VCARD",
@@ -126,8 +127,8 @@ def vcard(employee, url=""):
         lines.append(f"CATEGORIES:{','.join(badges)}")
     if url:
         lines.append(f"URL:{url}")
-    if photo := vcard_photo(employee):
-        lines.append(photo)
+    if photo and (photo_line := vcard_photo(employee)):
+        lines.append(photo_line)
     lines += [f"REV:{employee.updated_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}", "END:VCARD"]
     return "".join(f"{folded(line)}\r\n" for line in lines)
 

@@ -3,6 +3,7 @@ import uuid
 
 import phonenumbers
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.forms import AuthenticationForm
@@ -267,10 +268,24 @@ class SiteEmployeeForm(VersionedEmployeeForm):
         help_text=_("Separate skills with commas, for example: Python, Public speaking, Spanish."),
     )
 
-    helper = FormHelper()
-    helper.form_tag = False
-    # Bootstrap's custom file input comes with an inline script, which the Content Security Policy blocks.
-    helper.use_custom_control = False
+    # The fields in sections, two columns on wide screens; a field of none of them comes last.
+    sections = [
+        (
+            _("Work"),
+            [
+                "full_name",
+                "job_title",
+                "location",
+                "department",
+                "manager",
+                "work_email",
+                "start_date",
+                "start_date_visibility",
+            ],
+        ),
+        (_("Contact"), ["work_phone", "office", "mobile", "mobile_visibility", "time_zone"]),
+        (_("Profile"), ["photo", "pronouns", "skills", "badges"]),
+    ]
 
     class Meta(VersionedEmployeeForm.Meta):
         widgets = {
@@ -281,6 +296,23 @@ class SiteEmployeeForm(VersionedEmployeeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stored_files = {self.instance.photo.name, self.instance.photo_thumbnail.name}
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # Bootstrap's custom file input comes with an inline script, which the Content Security Policy blocks.
+        self.helper.use_custom_control = False
+        self.helper.layout = self.sectioned_layout()
+
+    def sectioned_layout(self):
+        placed, fieldsets = set(), []
+        for legend, names in self.sections:
+            names = [name for name in names if name in self.fields]
+            placed.update(names)
+            columns = [Div(name, css_class="col-lg-6") for name in names]
+            if columns:
+                fieldsets.append(
+                    Fieldset(legend, Div(*columns, css_class="form-row"), css_class="form-section")
+                )
+        return Layout(*fieldsets, *(name for name in self.fields if name not in placed))
 
     def save(self, commit=True):
         """Save; if that fails (a full or read-only disk, a conflict), delete the photo files it wrote."""

@@ -1,10 +1,12 @@
 import datetime
+import io
 import logging
 import operator
 import posixpath
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -344,13 +346,26 @@ class EmployeeVCardView(LoginRequiredMixin, DetailView):
         return people.prefetch_related("badges").with_private_fields(self.request.user)
 
     def render_to_response(self, context):
-        card = exports.vcard(self.object, self.request.build_absolute_uri(self.object.get_absolute_url()))
         filename = f"{self.object.full_name}.vcf"
         return HttpResponse(
-            card,
+            self.card(),
             content_type="text/vcard; charset=utf-8",
             headers={"Content-Disposition": content_disposition_header(True, filename)},
         )
+
+    def card(self, **options):
+        page = self.request.build_absolute_uri(self.object.get_absolute_url())
+        return exports.vcard(self.object, page, **options)
+
+
+class EmployeeVCardQRCodeView(EmployeeVCardView):
+    """The vCard as a QR code (SVG) a phone's camera reads into its contacts; without the photo, which would
+    not fit in one."""
+
+    def render_to_response(self, context):
+        svg = io.BytesIO()
+        segno.make(self.card(photo=False), error="l").save(svg, kind="svg", scale=4, border=2)
+        return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 class FilteredExportView(LoginRequiredMixin, View):

@@ -1,8 +1,10 @@
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
+import segno
 import vobject
 from django.http import StreamingHttpResponse
 from django.urls import reverse
@@ -354,3 +356,36 @@ def test_vcard_folds_long_lines_of_accented_letters_between_letters(reader):
     serialized = vcard(Employee.objects.with_private_fields(reader).get(pk=employee.pk))
     assert max(len(line.encode()) for line in serialized.splitlines()) <= 75
     assert vobject.readOne(serialized).title.value == "Ingénieure " * 9
+
+
+def test_vcard_qr_code_holds_the_downloaded_card_without_its_photo(reader_client):
+    employee = EmployeeFactory(
+        full_name="Ana García", mobile="+34612345678", mobile_visibility=Visibility.EDITORS
+    )
+    employee.photo, employee.photo_thumbnail = photo_and_thumbnail(photo_upload())
+    employee.save()
+    downloaded = reader_client.get(reverse("employees:vcard", kwargs={"pk": employee.pk})).content.decode()
+    assert "+34612345678" not in downloaded  # the reader may not see the mobile
+    # The PHOTO line, folded over the lines that start with a space after it, left out.
+    without_photo = re.sub(r"PHOTO[^\r]*\r\n( [^\r]*\r\n)*", "", downloaded)
+    assert "PHOTO" in downloaded
+    assert "PHOTO" not in without_photo
+    assert "FN:Ana García" in without_photo
+    response = reader_client.get(reverse("employees:vcard-qr-code", kwargs={"pk": employee.pk}))
+    assert response["Content-Type"] == "image/svg+xml"
+    expected = io.BytesIO()
+    segno.make(without_photo, error="l").save(expected, kind="svg", scale=4, border=2)
+    assert response.content == expected.getvalue()
+
+
+def test_a_persons_page_shows_the_qr_code_of_their_vcard(reader_client):
+    employee = EmployeeFactory(full_name="Ana García")
+    content = reader_client.get(employee.get_absolute_url()).content.decode()
+    qr_code = reverse("employees:vcard-qr-code", kwargs={"pk": employee.pk})
+    assert f'src="{qr_code}" alt="QR code of the contact card of Ana García"' in content
+    assert (
+        reader_client.get(
+            reverse("employees:vcard-qr-code", kwargs={"pk": "6f1c1f1e-0000-4000-8000-000000000000"})
+        ).status_code
+        == 404
+    )

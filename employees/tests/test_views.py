@@ -668,6 +668,20 @@ class TestUpdate:
     def test_unknown_id_is_404(self, editor_client):
         assert editor_client.get(reverse("employees:update", args=[uuid.uuid4()])).status_code == 404
 
+    def test_the_form_is_in_sections_of_two_columns_with_every_field(self, editor_client, employee):
+        content = editor_client.get(reverse("employees:update", args=[employee.pk])).content.decode()
+        legends = re.findall(r"<legend[^>]*>\s*(.*?)\s*</legend>", content)
+        assert legends == ["Work", "Contact", "Profile"]
+        work, contact, profile = content.split("<legend")[1:]
+        assert 'name="full_name"' in work
+        assert 'name="start_date_visibility"' in work
+        assert 'name="mobile"' in contact
+        assert 'name="time_zone"' in contact
+        assert 'name="photo"' in profile
+        assert 'name="badges"' in profile
+        assert 'type="hidden" name="version"' in content
+        assert content.count('class="col-lg-6"') == 17
+
 
 class TestDelete:
     def test_get_asks_for_confirmation_and_changes_nothing(self, editor_client, employee):
