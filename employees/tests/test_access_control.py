@@ -23,6 +23,7 @@ from .test_privacy import plant_private_values, private_values_in
 pytestmark = pytest.mark.django_db
 
 PUBLIC, READ, WRITE, ADMIN, API, SELF, ACCOUNT = "public", "read", "write", "admin", "api", "self", "account"
+PREFERENCE = "preference"
 OWN, PROVISIONING = "own", "provisioning"
 
 # Reachable without signing in, with the reason.
@@ -45,6 +46,7 @@ PUBLIC_PATTERNS = {
 # API: signed-in users read (GET 200); writes need the model permission, so a reader's POST is refused.
 # SELF: a signed-in user's own employee record, named by no URL argument; without one, nothing can change.
 # ACCOUNT: a signed-in user's own password (Django's views, behind login_required); needs the current one.
+# PREFERENCE: how a signed-in user likes pages shown, kept in their own session: a POST, then back to the page.
 # OWN: a signed-in user's own background jobs: queueing one is a POST, and another's job is not found.
 # PROVISIONING: SCIM, for the identity provider's bearer tokens only: a signed-in person's session is refused.
 RULES = {
@@ -67,6 +69,7 @@ RULES = {
     },
     "scim:/scim/v2/": PROVISIONING,
     "employees:my-profile": SELF,
+    "employees:list-layout": PREFERENCE,
     "password_change": ACCOUNT,
     "password_change_done": ACCOUNT,
     "media": READ,  # uploaded photos: a function view behind login_required
@@ -255,6 +258,9 @@ def test_readers_cannot_write(reader_client, url_for, key, template, view):
         assert "not linked to an employee record" in post.content.decode()
     elif rule == ACCOUNT:
         assert get.status_code == 200, f"reader GET {key} gave {get.status_code}"
+    elif rule == PREFERENCE:
+        assert get.status_code == 405
+        assert post.redirect_chain[-1][0] == reverse("employees:list")
     elif rule == API:
         assert get.status_code == 200, f"reader GET {key} gave {get.status_code}"
         assert is_refused(post), f"reader POST {key} gave {post.status_code}"
