@@ -4,7 +4,6 @@ Run with `make test-browser` (part of `make test`). Screenshots are saved under 
 """
 
 import re
-import shutil
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +21,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-DOCS_SCREENSHOT = SCREENSHOTS.parents[1] / "docs" / "screenshots" / "employee-list.png"
+DOCS_SCREENSHOTS = SCREENSHOTS.parents[1] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -153,16 +152,37 @@ def test_a_reader_chooses_cards_and_they_stay_chosen(reader_page, screenshot, an
     expect(page.locator(".employee-table tbody tr")).to_have_count(2)
 
 
-def test_list_page_screenshot_with_the_sample_data(reader_page, screenshot):
-    """The README's picture of the list: the sample data, as a reader sees it."""
+def test_screenshots_for_the_docs_with_the_sample_data(editor_page):
+    """The pictures in the README and docs/UX.md, of the sample data at 1200 pixels wide: the list, a person,
+    the form, the org chart and headcount."""
     call_command("loaddata", "badges", "departments", "skills", "sample_employees", verbosity=0)
-    page = reader_page
+    managers = Employee.objects.filter(manager__isnull=False, reports__isnull=False)
+    person = managers.order_by("full_name").first()
+    page = editor_page
     page.set_viewport_size({"width": 1200, "height": 900})
-    page.goto("/")
-    expect(page.locator(".employee-table tbody tr")).to_have_count(25)
-    screenshot(page, "employee-list")
-    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SCREENSHOTS / "employee-list.png", DOCS_SCREENSHOT)
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, address, shown in [
+        ("employee-list", "/", page.locator(".employee-table tbody tr").nth(24)),
+        ("employee-detail", person.get_absolute_url(), page.get_by_role("heading", name=person.full_name)),
+        ("employee-form", f"{person.get_absolute_url()}edit/", page.get_by_role("group", name="Profile")),
+        ("org-chart", f"/org-chart/?root={person.pk}", page.locator(f"#employee-{person.pk}")),
+        ("headcount", "/headcount/", page.get_by_role("img").first),
+    ]:
+        page.goto(address)
+        expect(shown).to_be_visible()
+        page.screenshot(path=DOCS_SCREENSHOTS / f"{name}.png", full_page=name != "employee-form")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_search_match_in_a_link_keeps_the_links_colour(reader_page, scheme, ana):
+    page = reader_page
+    page.emulate_media(color_scheme=scheme)
+    page.goto("/?q=garcia")
+    link = page.locator(".employee-table tbody a", has_text="Ana García")
+    match = link.locator("mark")
+    expect(match).to_have_text("García")
+    colour = "element => getComputedStyle(element).color"
+    assert match.evaluate(colour) == link.evaluate(colour)
 
 
 def test_open_an_employee_from_the_list(reader_page, screenshot, ana):
