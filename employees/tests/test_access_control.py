@@ -46,7 +46,7 @@ PUBLIC_PATTERNS = {
 # API: signed-in users read (GET 200); writes need the model permission, so a reader's POST is refused.
 # SELF: a signed-in user's own employee record, named by no URL argument; without one, nothing can change.
 # ACCOUNT: a signed-in user's own password (Django's views, behind login_required); needs the current one.
-# PREFERENCE: how a signed-in user likes pages shown, kept in their own session: a POST, then back to the page.
+# PREFERENCE: how a signed-in user likes pages shown, kept in their session: a POST, then back to the page.
 # OWN: a signed-in user's own background jobs: queueing one is a POST, and another's job is not found.
 # PROVISIONING: SCIM, for the identity provider's bearer tokens only: a signed-in person's session is refused.
 RULES = {

@@ -495,7 +495,7 @@ class TestListSearchFiltersAndContacts:
 class TestListLayout:
     LAYOUT_URL = reverse("employees:list-layout")
 
-    def test_a_reader_chooses_cards_and_their_session_remembers_until_they_choose_the_table(self, reader_client):
+    def test_cards_chosen_stay_chosen_in_the_session_until_the_table_is(self, reader_client):
         EmployeeFactory(full_name="Ana García", job_title="Engineer", work_email="ana@example.com")
         assert 'class="table table-hover employee-table"' in reader_client.get(LIST_URL).content.decode()
         response = reader_client.post(self.LAYOUT_URL, {"layout": "cards", "next": f"{LIST_URL}?q=ana"})
