@@ -360,11 +360,15 @@ class EmployeeVCardView(LoginRequiredMixin, DetailView):
 
 class EmployeeVCardQRCodeView(EmployeeVCardView):
     """The vCard as a QR code (SVG) a phone's camera reads into its contacts; without the photo, which would
-    not fit in one."""
+    not fit in one. A card too long even so (a QR code holds under 3 KB) gives the address of their page."""
 
     def render_to_response(self, context):
+        try:
+            code = segno.make(self.card(photo=False), error="l")
+        except segno.DataOverflowError:
+            code = segno.make(self.request.build_absolute_uri(self.object.get_absolute_url()), error="l")
         svg = io.BytesIO()
-        segno.make(self.card(photo=False), error="l").save(svg, kind="svg", scale=4, border=2)
+        code.save(svg, kind="svg", scale=4, border=2)
         return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 

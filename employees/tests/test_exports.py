@@ -378,6 +378,18 @@ def test_vcard_qr_code_holds_the_downloaded_card_without_its_photo(reader_client
     assert response.content == expected.getvalue()
 
 
+def test_a_card_too_long_for_a_qr_code_gives_the_address_of_the_persons_page(reader_client):
+    badges = [BadgeFactory(name=f"{n:02}" + "漢" * 98) for n in range(12)]
+    employee = EmployeeFactory(full_name="漢" * 100, job_title="漢" * 100, office="漢" * 100, badges=badges)
+    response = reader_client.get(reverse("employees:vcard-qr-code", kwargs={"pk": employee.pk}))
+    assert response.status_code == 200
+    expected = io.BytesIO()
+    segno.make(f"http://testserver{employee.get_absolute_url()}", error="l").save(
+        expected, kind="svg", scale=4, border=2
+    )
+    assert response.content == expected.getvalue()
+
+
 def test_a_persons_page_shows_the_qr_code_of_their_vcard(reader_client):
     employee = EmployeeFactory(full_name="Ana García")
     content = reader_client.get(employee.get_absolute_url()).content.decode()
