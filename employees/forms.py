@@ -22,8 +22,8 @@ VISIBILITY_FIELDS = ["mobile_visibility", "start_date_visibility"]
 
 
 class SuggestionsInput(forms.TextInput):
-    """A text input for which the browser suggests ``suggestions`` (a list, or a callable returning one) as
-    they type: searchable, and far lighter to render than a <select> of hundreds of options."""
+    """A text input for which the browser suggests ``suggestions`` as they type: searchable, and far lighter
+    to render than a <select> of hundreds of options."""
 
     template_name = "employees/widgets/suggestions.html"
 
@@ -35,7 +35,7 @@ class SuggestionsInput(forms.TextInput):
         context = super().get_context(name, value, attrs)
         widget = context["widget"]
         widget["attrs"]["list"] = f"{widget['attrs'].get('id', name)}_suggestions"
-        widget["suggestions"] = self.suggestions() if callable(self.suggestions) else self.suggestions
+        widget["suggestions"] = self.suggestions
         return context
 
 
