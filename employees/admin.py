@@ -14,7 +14,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import jobs, services
 from .forms import VersionedEmployeeForm
-from .models import Badge, Department, Employee, Skill
+from .models import Badge, Department, Employee, Location, Skill
 from .resources import CSV, XLSX, EmployeeResource, ImportRefused, ImportUploads
 
 # Shown in the admin only to those who may change employees: with_private_fields decides who sees them on the
@@ -46,9 +46,8 @@ class PrivateFieldsMixin:
         return super().lookup_allowed(lookup, value, request)
 
 
-class CatalogueAdmin(admin.ModelAdmin):
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
+class HeadcountAdmin(admin.ModelAdmin):
+    """A catalogue with how many people work here in each entry's row."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_headcount()
@@ -56,6 +55,11 @@ class CatalogueAdmin(admin.ModelAdmin):
     @admin.display(description=_("people"), ordering="headcount")
     def headcount(self, obj):
         return obj.headcount
+
+
+class CatalogueAdmin(HeadcountAdmin):
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Badge)
@@ -76,6 +80,14 @@ class SkillAdmin(CatalogueAdmin):
     list_display = ["name", "slug", "headcount"]
 
 
+@admin.register(Location)
+class LocationAdmin(HeadcountAdmin):
+    """Renaming a location moves its people to the new name; one people work at cannot be deleted."""
+
+    list_display = ["name", "country", "time_zone", "headcount"]
+    search_fields = ["name", "country", "address"]
+
+
 @admin.register(Employee)
 class EmployeeAdmin(PrivateFieldsMixin, ImportMixin, SimpleHistoryAdmin):
     """Change history with restore, and imports of CSV and XLSX files: a preview of every row first."""
@@ -88,9 +100,9 @@ class EmployeeAdmin(PrivateFieldsMixin, ImportMixin, SimpleHistoryAdmin):
     # The preview lists valid and invalid rows together, each invalid one with its errors written out.
     import_template_name = "admin/employees/employee/import.html"
     list_display = ["full_name", "job_title", "location", "department"]
-    list_select_related = ["department"]
-    list_filter = [("left_on", admin.EmptyFieldListFilter), "department", "badges"]
-    search_fields = ["full_name", "job_title", "location"]
+    list_select_related = ["department", "location"]
+    list_filter = [("left_on", admin.EmptyFieldListFilter), "department", "location", "badges"]
+    search_fields = ["full_name", "job_title", "location__name"]
     filter_horizontal = ["badges"]
     # Never a <select> of every account or employee: the directory may hold a million.
     autocomplete_fields = ["user", "department", "manager", "skills"]

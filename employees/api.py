@@ -9,11 +9,11 @@ from django.db.models.functions import Lower
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from phonenumber_field.serializerfields import PhoneNumberField
-from rest_framework import exceptions, mixins, routers, serializers, status, viewsets
+from rest_framework import exceptions, routers, serializers, status, viewsets
 
 from . import services
 from .filters import EmployeeFilter
-from .models import CONTACT_FIELDS, Badge, Department, Employee, Skill
+from .models import CONTACT_FIELDS, Badge, Department, Employee, Location, Skill
 
 
 class Conflict(exceptions.APIException):
@@ -108,11 +108,41 @@ class SkillSerializer(serializers.ModelSerializer):
         return name
 
 
-class LocationSerializer(serializers.Serializer):
-    name = serializers.CharField(source="location", help_text="The location as employees have it.")
+class LocationSerializer(serializers.ModelSerializer):
     headcount = serializers.IntegerField(
-        help_text="How many people work there; those who left are not counted."
+        read_only=True, help_text="How many people work there; those who left are not counted."
     )
+
+    class Meta:
+        model = Location
+        fields = ["name", "country", "time_zone", "address", "headcount"]
+
+    def validate_name(self, name):
+        name = " ".join(name.split())
+        # Compared as the database's unique constraint compares them, whatever the case.
+        others = Location.objects.exclude(pk=getattr(self.instance, "pk", None))
+        if others.named(name):
+            raise serializers.ValidationError("A location with this name already exists.")
+        return name
+
+
+class LocationField(serializers.SlugRelatedField):
+    """A location by name, whatever its case or spacing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="name", queryset=Location.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        location = Location.objects.named(data) if isinstance(data, str) and "\x00" not in data else None
+        if location is None:
+            self.fail("does_not_exist", slug_name="name", value=str(data).replace("\x00", ""))
+        return location
+
+    def get_attribute(self, employee):
+        return employee.location_id  # the name: no query of the location
+
+    def to_representation(self, name):
+        return name
 
 
 class EmployeeSerializer(serializers.ModelSerializer):
@@ -151,6 +181,7 @@ class EmployeeSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The department's slug, for example engineering; null for none.",
     )
+    location = LocationField(help_text="The location's name, for example Madrid (any case).")
     department_name = serializers.CharField(
         source="department.name", read_only=True, allow_null=True, help_text="The department's name."
     )
@@ -333,13 +364,22 @@ class SkillViewSet(viewsets.ModelViewSet):
     pagination_class = None
 
 
-class LocationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The locations people work at, in order, each with its headcount; those who left are not counted.
-    Read-only: a location is what its employees have."""
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
+class LocationViewSet(viewsets.ModelViewSet):
+    """The locations people work at, on one page, in order, each with its headcount (those who left are not
+    counted). Employees refer to a location by name; renaming one moves its people to the new name."""
 
-    queryset = Employee.objects.current().headcount_by_location()
+    queryset = Location.objects.with_headcount()
     serializer_class = LocationSerializer
+    lookup_field = "name"
+    lookup_value_regex = r"[^/]+"
     pagination_class = None
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError as error:
+            raise InUse("People work at this location: move them first; nothing was deleted.") from error
 
 
 # No ".json" suffix URLs: the format comes from the Accept header (or ?format=), one URL per resource.

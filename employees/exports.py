@@ -105,9 +105,10 @@ def write_xlsx(rows, file):
 
 
 def vcard(employee, url="", *, photo=True):
-    """One employee, from ``with_private_fields`` with their department, as a vCard 3.0 (RFC 2426) string;
-    without the PHOTO line if not ``photo``."""
+    """One employee, from ``with_private_fields`` with their department and location, as a vCard 3.0
+    (RFC 2426) string; without the PHOTO line if not ``photo``."""
     given, _, family = employee.full_name.rpartition(" ")
+    location = employee.location
     lines = [
         "BEGIN:VCARD",
         "VERSION:3.0",
@@ -116,7 +117,9 @@ def vcard(employee, url="", *, photo=True):
         f"N:{vcard_text(family)};{vcard_text(given)};;;",  # required by vCard 3.0; FN is the name as written
         f"TITLE:{vcard_text(employee.job_title)}",
         *([f"ORG:{vcard_text(employee.department.name)}"] if employee.department else []),
-        f"ADR;TYPE=WORK:;{vcard_text(employee.office)};;{vcard_text(employee.location)};;;",
+        # Box; extended address (the office or desk); street; locality; region; postal code; country
+        f"ADR;TYPE=WORK:;{vcard_text(employee.office)};{vcard_text(location.address)};"
+        f"{vcard_text(location.name)};;;{vcard_text(location.country)}",
     ]
     if employee.work_email:
         lines.append(f"EMAIL;TYPE=INTERNET,WORK:{vcard_text(employee.work_email)}")
@@ -169,7 +172,7 @@ def folded(line, width=75):
 
 
 def vcards(employees, build_url):
-    employees = employees.select_related("department").prefetch_related("badges")
+    employees = employees.select_related("department", "location").prefetch_related("badges")
     for employee in employees.iterator(chunk_size=CHUNK_SIZE):
         yield vcard(employee, build_url(employee.get_absolute_url()))
 

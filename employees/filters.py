@@ -4,7 +4,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from . import search
-from .models import Badge, Department, Employee, Skill, catalogues
+from .models import Badge, Department, Employee, Location, Skill, catalogues
 
 
 class EmployeeOrderingFilter(django_filters.OrderingFilter):
@@ -52,8 +52,9 @@ class EmployeeFilter(django_filters.FilterSet):
     )
     sort = EmployeeOrderingFilter(
         label=_("Sort by"),
-        fields=(("full_name", "name"), ("job_title", "title"), ("location", "location")),
-        field_labels={"full_name": _("Name"), "job_title": _("Job title"), "location": _("Location")},
+        # By the location's name its people hold (location_id), not through a join with the catalogue.
+        fields=(("full_name", "name"), ("job_title", "title"), ("location_id", "location")),
+        field_labels={"full_name": _("Name"), "job_title": _("Job title"), "location_id": _("Location")},
     )
 
     class Meta:
@@ -101,7 +102,7 @@ class EmployeeFilter(django_filters.FilterSet):
         at most SEARCH_MATCH_LIMIT; else every choice in the directory, uncounted (count None)."""
         if self.results.more:
             # Job titles are many: their menu comes with the counts, once a search or filter narrows the list.
-            locations = Employee.objects.distinct_values("location")
+            locations = Location.objects.values_list("name", flat=True)
             menus = {"location": [(location, location, None) for location in locations]}
             for name, choices in catalogues().items():
                 menus[name] = search.by_label((*choice, None) for choice in choices.values())

@@ -39,6 +39,15 @@ class SuggestionsInput(forms.TextInput):
         return context
 
 
+class LocationChoiceField(forms.ModelChoiceField):
+    """A location of the catalogue, by name; a name with a NUL, which PostgreSQL cannot compare, is none."""
+
+    def to_python(self, value):
+        if "\x00" in str(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class BadgeChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
@@ -164,7 +173,7 @@ class EmployeeLookupField(forms.Field):
 
     def lookup_error(self, code, text, people):
         described = "; ".join(
-            f"{person.full_name} ({person.job_title}, {person.location}; ID {person.pk})"
+            f"{person.full_name} ({person.job_title}, {person.location_name}; ID {person.pk})"
             for person in people[: self.max_suggestions]
         )
         return forms.ValidationError(
@@ -187,8 +196,9 @@ class VersionedEmployeeForm(forms.ModelForm):
 
     class Meta:
         # Inherited by the admin's form and the forms below, for whichever of these fields they have.
-        field_classes = {"work_phone": PhoneField, "mobile": PhoneField}
+        field_classes = {"location": LocationChoiceField, "work_phone": PhoneField, "mobile": PhoneField}
         widgets = {
+            "job_title": SuggestionsInput(),  # the titles people have (__init__)
             "time_zone": SuggestionsInput(sorted(TIME_ZONE_NAMES)),
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
@@ -203,6 +213,8 @@ class VersionedEmployeeForm(forms.ModelForm):
         self.initial["version"] = current["version"] if current else self.instance.version
         self.fields["version"].disabled = adding
         self.fields["version"].required = not adding
+        if "job_title" in self.fields:
+            self.fields["job_title"].widget.suggestions = Employee.objects.distinct_values("job_title")
         for name in VISIBILITY_FIELDS:
             if name in self.fields:
                 self.fields[name].required = False
@@ -251,7 +263,11 @@ class VersionedEmployeeForm(forms.ModelForm):
             "badges: %(badges)s. Nothing was saved. Your changes are still in the form: save again "
             "to replace their version with yours, or cancel to keep theirs."
         )
-        params = {name: getattr(current, name) for name in ["full_name", "job_title", "location"]}
+        params = {
+            "full_name": current.full_name,
+            "job_title": current.job_title,
+            "location": current.location_name,
+        }
         params["badges"] = ", ".join(badge.name for badge in current.badges.all()) or _("none")
         self.add_error(None, forms.ValidationError(message, code="conflict", params=params))
         self.data = self.data.copy()

@@ -6,11 +6,12 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.functions import Length, Lower, Trim, TruncMonth
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -316,6 +317,71 @@ HISTORY = HistoricalRecords(
         *["search_text", "search_name", "search_vector", "name_vector", "badge_slugs", "skill_slugs"],
     ],
 )
+
+
+class LocationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+    def named(self, name):
+        """The location called ``name``, whatever its case or spacing, or None."""
+        name = " ".join(str(name).split())
+        return (
+            self.annotate(lower_name=Lower("name")).filter(lower_name=name.lower()).first() if name else None
+        )
+
+    def for_name(self, name):
+        """The location called ``name`` (any case or spacing), created if there is none yet."""
+        return self.named(name) or self.get_or_create(name=" ".join(name.split()))[0]
+
+    def with_headcount(self):
+        """Annotate ``headcount``: the people here who work at the company (not those who left)."""
+        return self.annotate(
+            headcount=models.Count("employees", filter=models.Q(employees__left_on__isnull=True))
+        )
+
+
+class Location(models.Model):
+    """An office or city people work at: editors keep the catalogue; forms, import and SCIM choose from it.
+    Employees refer to a location by its name (their ``location_id``), which is what the list sorts and
+    filters by; renaming a location moves its people to the new name (employees/signals.py)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    address = models.TextField(_("address"), blank=True)
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        constraints = [
+            not_blank("name"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="%(app_label)s_%(class)s_name_unique",
+                violation_error_message=_("A location with this name already exists."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = " ".join(self.name.split())
+        # A rename moves the people here to the new name before the database checks their references.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{reverse('employees:list')}?{urlencode({'location': self.name})}"
+
+    def natural_key(self):
+        return (self.name,)
+
+
 # No company is this deep; a reporting line that seems longer loops, and is cut here.
 MAX_REPORTING_DEPTH = 1000
 
@@ -351,7 +417,7 @@ class EmployeeQuerySet(models.QuerySet):
         return columns.prefetch_related(models.Prefetch("badges", to_attr="badge_list"))
 
     def for_detail(self):
-        return self.select_related("department").prefetch_related("badges", "skills")
+        return self.select_related("department", "location").prefetch_related("badges", "skills")
 
     def provisioned(self):
         """The people SCIM serves: everyone but the leavers it deleted (or who left with no sign-in name)."""
@@ -491,8 +557,15 @@ class Employee(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     full_name = models.CharField(_("full name"), max_length=100)
     job_title = models.CharField(_("job title"), max_length=100)
-    location = models.CharField(
-        _("location"), max_length=100, help_text=_("The office or city where this person works.")
+    location = models.ForeignKey(
+        Location,
+        to_field="name",
+        db_column="location",
+        on_delete=models.PROTECT,
+        related_name="employees",
+        verbose_name=_("location"),
+        help_text=_("The office or city where this person works."),
+        db_index=False,  # employee_location_idx starts with it
     )
     badges = models.ManyToManyField(Badge, blank=True, related_name="employees", verbose_name=_("badges"))
     photo = models.ImageField(
@@ -597,7 +670,6 @@ class Employee(models.Model):
         constraints = [
             not_blank("full_name"),
             not_blank("job_title"),
-            not_blank("location"),
             models.UniqueConstraint(
                 Lower("work_email"),
                 condition=~models.Q(work_email=""),
@@ -634,6 +706,11 @@ class Employee(models.Model):
 
     def get_absolute_url(self):
         return reverse("employees:detail", kwargs={"pk": self.pk})
+
+    @property
+    def location_name(self):
+        """The name of this person's location, without reading the location (it is the key they refer to)."""
+        return self.location_id
 
     @property
     def has_left(self):

@@ -2,13 +2,13 @@
 
 The columns are those the export writes (``exports.COLUMNS``); any may be left out, and a column left out
 keeps what each employee has. A row with an ``id`` updates that employee (or creates one with that id); a row
-without one adds a new employee. Badges are slugs or names, skills names, the department its name, the
-manager their work email (or id). An empty ``mobile`` or ``start_date`` cell keeps the stored value: the
-file cannot tell a value hidden from whoever exported it from none. Rows identical to the database are
-skipped, so importing an export changes nothing. Every row is written by ``services.save_employee``, as the
-importing user, over the version it was read at. A row whose employee someone changed after the preview, or
-while the import ran, is a conflict: the whole import is cancelled and the admin says which rows, never
-overwriting. docs/import-export.md has the columns in full.
+without one adds a new employee. Badges are slugs or names, skills names, the department and the location
+their name, the manager their work email (or id). An empty ``mobile`` or ``start_date`` cell keeps the
+stored value: the file cannot tell a value hidden from whoever exported it from none. Rows identical to the
+database are skipped, so importing an export changes nothing. Every row is written by
+``services.save_employee``, as the importing user, over the version it was read at. A row whose employee
+someone changed after the preview, or while the import ran, is a conflict: the whole import is cancelled
+and the admin says which rows, never overwriting. docs/import-export.md has the columns in full.
 """
 
 import io
@@ -30,7 +30,7 @@ from import_export.tmp_storages import CacheStorage
 
 from . import services
 from .exports import COLUMNS, unescape_formula
-from .models import Badge, Department, Employee, Skill
+from .models import Badge, Department, Employee, Location, Skill
 
 # What one import may hold: a larger directory is imported in parts. A row costs about 11 ms to preview and
 # as much to confirm, each inside a request that gunicorn ends after 30 s. Columns past the last one read are
@@ -213,6 +213,30 @@ class DepartmentWidget(widgets.ForeignKeyWidget):
         return value.name if value else ""
 
 
+class LocationWidget(widgets.ForeignKeyWidget):
+    """A location by name, whatever its case or spacing ("madrid " is Madrid). An unknown one is the row's
+    error: locations are added in the admin, never by a typo in a file."""
+
+    def __init__(self):
+        super().__init__(Location, field="name")
+
+    @cached_property
+    def catalogue(self):
+        return {location.name.casefold(): location for location in Location.objects.all()}
+
+    def clean(self, value, row=None, **kwargs):
+        if not value:
+            return None
+        try:
+            return self.catalogue[" ".join(str(value).split()).casefold()]
+        except KeyError:
+            message = _("Unknown location: %(name)s. Locations are added in the admin.")
+            raise ValueError(message % {"name": value}) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value.name if value else ""
+
+
 class ManagerWidget(widgets.ForeignKeyWidget):
     """The manager by work email (any case), or by id, as the export writes someone without an email."""
 
@@ -305,6 +329,7 @@ class EmployeeResource(resources.ModelResource):
     id = fields.Field(attribute="id", column_name="id", widget=UUIDWidget(), saves_null_values=False)
     badges = fields.Field(attribute="badges", column_name="badges", widget=BadgeWidget())
     department = fields.Field(attribute="department", column_name="department", widget=DepartmentWidget())
+    location = fields.Field(attribute="location", column_name="location", widget=LocationWidget())
     manager = fields.Field(attribute="manager", column_name="manager", widget=ManagerWidget())
     skills = fields.Field(attribute="skills", column_name="skills", widget=SkillWidget())
     work_email = fields.Field(attribute="work_email", column_name="work_email", widget=EmailWidget())
@@ -323,8 +348,8 @@ class EmployeeResource(resources.ModelResource):
         report_skipped = True  # ImportResult.preview_rows numbers the rows by their place among all
 
     def get_queryset(self):
-        # The department and manager a row is compared with (and the preview shows) come with the employee.
-        return super().get_queryset().select_related("department", "manager")
+        # The department, location and manager a row is compared with (and the preview shows) come with it.
+        return super().get_queryset().select_related("department", "location", "manager")
 
     def get_result_class(self):
         return ImportResult

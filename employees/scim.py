@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .forms import PhoneField
-from .models import Department, Employee, unique_slug
+from .models import Department, Employee, Location, unique_slug
 
 logger = logging.getLogger(__name__)
 
@@ -188,8 +188,8 @@ def user_resource(employee, location):
     phones = [(kind, number) for kind, number in [("work", employee.work_phone), ("mobile", employee.mobile)]]
     if any(number for _, number in phones):
         resource["phoneNumbers"] = [{"value": str(number), "type": kind} for kind, number in phones if number]
-    if employee.location != NOT_GIVEN:
-        resource["addresses"] = [{"type": "work", "locality": employee.location}]
+    if employee.location_id != NOT_GIVEN:
+        resource["addresses"] = [{"type": "work", "locality": employee.location_id}]
     enterprise = enterprise_attributes(employee, location)
     if enterprise:
         resource["schemas"].append(ENTERPRISE)
@@ -444,8 +444,11 @@ class Provisioning:
         title = text(resource.get("title"), "title", max_length("job_title"))
         employee.job_title = title or (keep_missing and employee.job_title) or NOT_GIVEN
         address = of_type(items(resource, "addresses"), "work", untyped=True) or {}
-        locality = text(address.get("locality"), "addresses.locality", max_length("location"))
-        employee.location = locality or (keep_missing and employee.location) or NOT_GIVEN
+        locality = text(
+            address.get("locality"), "addresses.locality", Location._meta.get_field("name").max_length
+        )
+        if locality or not (keep_missing and employee.location_id):
+            employee.location = Location.objects.for_name(locality or NOT_GIVEN)
         emails = items(resource, "emails")
         primary = next((item for item in emails if item.get("primary") is True), None)
         email = of_type(emails, "work", untyped=True) or primary
@@ -955,7 +958,11 @@ USER_SCHEMA = {
             "The work address, of which the directory keeps the city as the location.",
             multiValued=True,
             subAttributes=[
-                attribute("locality", description="The city or office where the person works."),
+                attribute(
+                    "locality",
+                    description="The city or office where the person works: a location of the directory's, "
+                    "whatever its case; a new name makes a new location.",
+                ),
                 attribute("type", description="The kind of address.", canonicalValues=["work"]),
             ],
         ),

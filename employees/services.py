@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from .models import HISTORY, Badge, Department, Employee, Skill
+from .models import HISTORY, Badge, Department, Employee, Location, Skill
 from .search import fold
 
 MANAGER_DELETED = "Their manager was deleted"
@@ -24,7 +24,7 @@ def search_fields(employee, badges, skills):
     employee.skill_slugs = sorted(skill.slug for skill in skills)
     employee.search_name = fold(employee.full_name)
     employee.search_text = fold(
-        " ".join([employee.full_name, employee.job_title, employee.location, *department, *tags])
+        " ".join([employee.full_name, employee.job_title, employee.location_id, *department, *tags])
     )
 
 
@@ -115,7 +115,8 @@ def return_to_company(employee, *, user=None, version=None):
 def restore_employee(deletion, *, user=None):
     """Bring back the employee deleted by the history record ``deletion``, with their badges, skills and the
     direct reports moved away then that have not changed since; a manager, department or account that is gone
-    or taken is left out."""
+    or taken is left out. A location is required: one deleted (or renamed) since is added to the catalogue
+    again."""
     before = deletion.prev_record  # the deletion's own record has no tags: they are deleted first
     employee = deletion.instance
     employee.photo = ""  # its files went with the deletion
@@ -123,6 +124,7 @@ def restore_employee(deletion, *, user=None):
         employee.manager = None
     if not Department.objects.filter(pk=employee.department_id).exists():
         employee.department = None
+    employee.location = Location.objects.for_name(employee.location_id)
     if Employee.objects.filter(user_id=employee.user_id).exists() or not (
         get_user_model().objects.filter(pk=employee.user_id).exists()
     ):

@@ -1,9 +1,10 @@
-"""What follows any write of a badge, skill or department, whoever makes it: their people's search text."""
+"""What follows any write of a badge, skill, department or location, whoever makes it: their people's search
+text."""
 
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from .models import Badge, Department, Employee, Skill
+from .models import Badge, Department, Employee, Location, Skill
 from .services import refresh_search_text
 
 
@@ -20,6 +21,20 @@ def catalogue_saving(sender, instance, **kwargs):
 @receiver(post_save, sender=Department)
 def catalogue_saved(sender, instance, **kwargs):
     if instance.renamed:
+        refresh_search_text(instance.employees.all())
+
+
+@receiver(pre_save, sender=Location)
+def location_saving(sender, instance, **kwargs):
+    instance.old_name = sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+
+
+@receiver(post_save, sender=Location)
+def location_saved(sender, instance, **kwargs):
+    """A renamed location's people move to its new name (the key they refer to it by), in the transaction
+    of the rename: the database checks their references when it commits."""
+    if instance.old_name is not None and instance.old_name != instance.name:
+        Employee.objects.filter(location_id=instance.old_name).update(location_id=instance.name)
         refresh_search_text(instance.employees.all())
 
 

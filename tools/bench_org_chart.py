@@ -12,10 +12,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.test.utils import setup_test_environment
 
-from employees.models import Department, Employee
+from employees.models import Department, Employee, Location
 
 setup_test_environment()
 department, _ = Department.objects.get_or_create(slug="org-chart-bench", defaults={"name": "Org chart bench"})
+madrid = Location.objects.for_name("Madrid")
 Employee.objects.filter(department=department).delete()
 ids = [uuid.uuid4() for _ in range(5000)]
 Employee.objects.bulk_create(
@@ -23,7 +24,7 @@ Employee.objects.bulk_create(
         id=pk,
         full_name=f"Person {n:04}",
         job_title="Engineer",
-        location="Madrid",
+        location=madrid,
         department=department,
         manager_id=ids[(n - 1) // 7] if n else None,
     )

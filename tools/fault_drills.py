@@ -165,7 +165,7 @@ class Load:
                 kind, method, path, data = "read", "GET", "/", None
             else:
                 name = f"Drill {number}-{count}-{secrets.token_hex(3)}"
-                data = {"full_name": name, "job_title": "Drill", "location": "Drill"}
+                data = {"full_name": name, "job_title": "Drill", "location": "Madrid"}
                 data["csrfmiddlewaretoken"] = cookies["csrftoken"]
                 kind, method, path = "write", "POST", "/employees/new/"
             started = time.monotonic()
@@ -659,7 +659,7 @@ def drill_read_replica(folder, port, db_port, replica_port):
 
         standby.execute("SELECT pg_wal_replay_pause()")
         name = f"Replica drill {secrets.token_hex(3)}"
-        new = {"full_name": name, "job_title": "Drill", "location": "Drill"}
+        new = {"full_name": name, "job_title": "Drill", "location": "Madrid"}
         created = load.request(
             "POST", "/employees/new/", writer, new | {"csrfmiddlewaretoken": writer["csrftoken"]}
         )

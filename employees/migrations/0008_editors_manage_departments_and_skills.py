@@ -6,7 +6,7 @@ PERMISSIONS = [
 ]
 
 
-def grant_permissions(apps, schema_editor):
+def grant_permissions(apps, schema_editor, codenames=PERMISSIONS):
     # On a fresh database the permissions of models added since 0001 do not exist until every migration has
     # run; create them now, as 0002 does, so that the group gets them.
     app_config = apps.get_app_config("employees")
@@ -18,16 +18,16 @@ def grant_permissions(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     editors, _ = Group.objects.get_or_create(name="Editors")
     editors.permissions.add(
-        *Permission.objects.filter(content_type__app_label="employees", codename__in=PERMISSIONS)
+        *Permission.objects.filter(content_type__app_label="employees", codename__in=codenames)
     )
 
 
-def revoke_permissions(apps, schema_editor):
+def revoke_permissions(apps, schema_editor, codenames=PERMISSIONS):
     Permission = apps.get_model("auth", "Permission")
     editors = apps.get_model("auth", "Group").objects.filter(name="Editors").first()
     if editors:
         editors.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="employees", codename__in=PERMISSIONS)
+            *Permission.objects.filter(content_type__app_label="employees", codename__in=codenames)
         )
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from employees import exports
 
-from .factories import BadgeFactory, EditorFactory, UserFactory
+from .factories import BadgeFactory, EditorFactory, LocationFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +64,12 @@ def coffee(db):
 @pytest.fixture
 def gamer(db):
     return BadgeFactory(slug="gamer", name="Gamer", icon="gamepad")
+
+
+@pytest.fixture
+def locations(db):
+    """Madrid and Paris in the location catalogue: the places the tests' forms, files and API calls name."""
+    return [LocationFactory(name="Madrid", time_zone="Europe/Madrid"), LocationFactory(name="Paris")]
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from employees import services
-from employees.models import Badge, Department, Employee, Skill
+from employees.models import Badge, Department, Employee, Location, Skill
 
 
 class BadgeFactory(factory.django.DjangoModelFactory):
@@ -37,6 +37,14 @@ class SkillFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"skill-{n}")
 
 
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Place {n}")
+
+
 class EmployeeFactory(factory.django.DjangoModelFactory):
     """Employees written as the site writes them (services.save_employee): searchable, with a history."""
 
@@ -46,9 +54,16 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     full_name = factory.Faker("name")
     # Plain sequences, not Faker: a random "Manager" would match a test's search for "ana".
     job_title = factory.Sequence(lambda n: f"Job {n}")
-    location = factory.Sequence(lambda n: f"Place {n}")
+    location = factory.SubFactory(LocationFactory)
     badges = ()
     skills = ()
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        # A location by name, as tests write it: location="Madrid".
+        if isinstance(kwargs.get("location"), str):
+            kwargs["location"] = LocationFactory(name=kwargs["location"])
+        return kwargs
 
     @classmethod
     def _create(cls, model_class, *args, badges=(), skills=(), **kwargs):

@@ -15,7 +15,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils.regex_helper import normalize
 
-from employees.models import Badge, Department, Employee, Skill
+from employees.models import Badge, Department, Employee, Location, Skill
 
 from .factories import DepartmentFactory, EditorFactory, EmployeeFactory, SkillFactory
 from .test_privacy import plant_private_values, private_values_in
@@ -83,6 +83,7 @@ RULES = {
     "api:skill-list": API,
     "api:skill-detail": API,
     "api:location-list": API,
+    "api:location-detail": API,
     "api-schema": API,
     "api-docs": API,
 }
@@ -175,9 +176,11 @@ def test_the_walk_finds_the_known_patterns():
 
 @pytest.fixture
 def employee(coffee):
-    # The slug of SAMPLE_ARGUMENTS names a department and a skill too, so that their pages can be read.
+    # The slug of SAMPLE_ARGUMENTS names a department and a skill too, and its name a location, so that
+    # their pages can be read.
     return EmployeeFactory(
         badges=[coffee],
+        location=SAMPLE_ARGUMENTS["name"],
         department=DepartmentFactory(slug=coffee.slug, name="Coffee"),
         skills=[SkillFactory(slug=coffee.slug, name="Coffee tasting")],
     )
@@ -209,6 +212,7 @@ def database_state():
         list(Badge.objects.values_list("id", "slug", "name", "icon")),
         list(Department.objects.values_list("id", "slug", "name", "parent")),
         list(Skill.objects.values_list("id", "slug", "name")),
+        list(Location.objects.values_list("id", "name", "country", "time_zone", "address")),
         list(Employee.skills.through.objects.values_list("employee_id", "skill_id")),
         list(User.objects.values_list("id", "username", "password", "is_staff", "is_superuser", "is_active")),
         list(User.groups.through.objects.values_list("user_id", "group_id")),

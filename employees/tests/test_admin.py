@@ -14,12 +14,12 @@ from django.urls import reverse
 from import_export.results import RowResult
 
 from employees import resources, services
-from employees.models import Employee
+from employees.models import Employee, Location
 from employees.resources import EmployeeResource, ImportRefused, ImportUploads
 
-from .factories import DepartmentFactory, EmployeeFactory, SkillFactory, UserFactory
+from .factories import DepartmentFactory, EmployeeFactory, LocationFactory, SkillFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("locations")]
 
 CHANGELIST = reverse("admin:employees_employee_changelist")
 
@@ -94,7 +94,7 @@ def admin_form_data(employee, **changes):
     return {
         "full_name": employee.full_name,
         "job_title": employee.job_title,
-        "location": employee.location,
+        "location": employee.location_name,
         "mobile_visibility": employee.mobile_visibility,
         "start_date_visibility": employee.start_date_visibility,
         "version": employee.version,
@@ -234,13 +234,29 @@ def test_admin_restores_a_deleted_employee_with_badges_and_skills(admin_client, 
     assert response.redirect_chain == [(change_url, 302)]
     assert "Ana García was restored." in response.content.decode()
     restored = Employee.objects.get(pk=employee.pk)
-    assert (restored.full_name, restored.job_title, restored.location) == ("Ana García", "Engineer", "Madrid")
+    assert (restored.full_name, restored.job_title, restored.location_name) == (
+        "Ana García",
+        "Engineer",
+        "Madrid",
+    )
     assert set(restored.badges.all()) == {coffee, gamer}
     assert list(restored.skills.all()) == [python]
     assert list(Employee.objects.search("python")) == [restored]
     restore = restored.history.latest()
     assert (restore.history_type, restore.history_change_reason) == ("+", "Restored")
     assert restore.history_user.username == "admin"
+
+
+def test_restoring_someone_whose_location_was_deleted_since_adds_it_back(admin_client):
+    employee = EmployeeFactory(full_name="Ana García", location="Lisbon")
+    delete_in_admin(admin_client, employee)
+    Location.objects.get(name="Lisbon").delete()
+    deletion = Employee.history.get(id=employee.pk, history_type="-")
+
+    admin_client.post(restore_url(deletion))
+
+    assert Employee.objects.get(pk=employee.pk).location_name == "Lisbon"
+    assert Location.objects.filter(name="Lisbon").exists()
 
 
 def test_admin_deletes_a_manager_and_restoring_them_gives_their_reports_back(admin_client):
@@ -347,7 +363,7 @@ def test_import_preview_shows_valid_and_invalid_rows_together_with_each_error_in
         "full_name,job_title,location,department\n"
         "Ana,Engineer,Madrid,\n"
         "Ben,,Paris,Nowhere\n"
-        "Chloé,Designer,Lyon,\n"
+        "Chloé,Designer,paris ,\n"
     ).encode()
     page = upload(admin_client, content).content.decode()
     rows = re.findall(r'<tr class="(\w+)">\s*<td>(\d)</td>.*?<td class="errors">(.*?)</td>', page, re.S)
@@ -527,6 +543,8 @@ def test_300_imported_rows_are_saved_as_the_importer_and_their_export_imports_ba
     admin_client, coffee, gamer
 ):
     lines = ["full_name,job_title,location,badges"]
+    for n in range(20):
+        LocationFactory(name=f"City {n}")
     badges = ["", "coffee-snob", "Gamer", '"coffee-snob, Gamer"']
     lines += [f"Person {n},Title {n % 50},City {n % 20},{badges[n % 4]}" for n in range(300)]
     response = confirm(admin_client, upload(admin_client, "\n".join(lines).encode()))
@@ -535,7 +553,7 @@ def test_300_imported_rows_are_saved_as_the_importer_and_their_export_imports_ba
     assert Employee.objects.count() == 300
     assert coffee.employees.count() == gamer.employees.count() == 150
     person = Employee.objects.get(full_name="Person 7")
-    assert (person.job_title, person.location) == ("Title 7", "City 7")
+    assert (person.job_title, person.location_name) == ("Title 7", "City 7")
     assert set(person.badges.all()) == {coffee, gamer}
     assert Employee.history.count() == Employee.history.filter(history_user__username="admin").count() == 300
 

@@ -7,11 +7,11 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from employees import services
-from employees.models import Badge, Department, Employee, Skill
+from employees.models import Badge, Department, Employee, Location, Skill
 
 from .factories import DepartmentFactory, EmployeeFactory, SkillFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("locations")]
 
 EMPLOYEES = reverse("api:employee-list")
 BADGES = reverse("api:badge-list")
@@ -266,7 +266,7 @@ def test_editor_changes_one_field(editor_api, coffee):
     response = editor_api.patch(employee_url(employee), {"location": "Paris", "version": 1}, format="json")
     assert response.status_code == 200
     employee.refresh_from_db()
-    assert (employee.full_name, employee.location) == ("Ana García", "Paris")
+    assert (employee.full_name, employee.location_name) == ("Ana García", "Paris")
     assert list(employee.badges.all()) == [coffee]
 
 
@@ -274,7 +274,7 @@ def test_each_change_is_recorded_once_as_the_editor(editor_api, editor):
     employee = EmployeeFactory(location="Madrid")
     editor_api.patch(employee_url(employee), {"location": "Paris", "version": 1}, format="json")
     change = employee.history.get(history_type="~")
-    assert (change.location, change.version, change.history_user) == ("Paris", 2, editor)
+    assert (change.location_id, change.version, change.history_user) == ("Paris", 2, editor)
 
 
 # Writing: lost updates
@@ -458,10 +458,11 @@ def test_schema_generates_without_warnings(tmp_path):
         "/api/v1/employees/",
         "/api/v1/employees/{id}/",
         "/api/v1/locations/",
+        "/api/v1/locations/{name}/",
         "/api/v1/skills/",
         "/api/v1/skills/{slug}/",
     }
-    assert set(schema["paths"]["/api/v1/locations/"]) == {"get"}
+    assert set(schema["paths"]["/api/v1/locations/"]) == {"get", "post"}
     manager = next(
         p for p in schema["paths"]["/api/v1/employees/"]["get"]["parameters"] if p["name"] == "manager"
     )
@@ -673,20 +674,56 @@ def test_editor_manages_skills_and_a_new_one_gets_a_slug_from_its_name(editor_ap
     assert not ana.skills.exists()
 
 
-def test_locations_list_where_people_work_with_headcounts_leavers_left_out(reader_api, editor):
+def test_locations_list_the_catalogue_with_headcounts_leavers_left_out(reader_api, editor):
     EmployeeFactory.create_batch(2, location="Madrid")
     EmployeeFactory(location="Lisbon")
     services.mark_as_left(EmployeeFactory(location="Lisbon"), user=editor)
     services.mark_as_left(EmployeeFactory(location="Oslo"), user=editor)
-    assert reader_api.get(LOCATIONS).json() == [
-        {"name": "Lisbon", "headcount": 1},
-        {"name": "Madrid", "headcount": 2},
-    ]
+    located = {location["name"]: location["headcount"] for location in reader_api.get(LOCATIONS).json()}
+    assert located == {"Lisbon": 1, "Madrid": 2, "Oslo": 0, "Paris": 0}
+    madrid = reader_api.get(f"{LOCATIONS}Madrid/").json()
+    assert madrid == {
+        "name": "Madrid",
+        "country": "",
+        "time_zone": "Europe/Madrid",
+        "address": "",
+        "headcount": 2,
+    }
 
 
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_locations_are_read_only(editor_api, method):
-    assert getattr(editor_api, method)(LOCATIONS, {"name": "Oslo"}, format="json").status_code == 405
+def test_editor_manages_locations_and_a_rename_moves_their_people(editor_api):
+    response = editor_api.post(LOCATIONS, {"name": " Lisbon ", "country": "Portugal"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["name"] == "Lisbon"
+    duplicate = editor_api.post(LOCATIONS, {"name": "LISBON"}, format="json")
+    assert duplicate.status_code == 400
+    assert duplicate.json() == {"name": ["A location with this name already exists."]}
+    ana = EmployeeFactory(location="Lisbon")
+    renamed = editor_api.patch(f"{LOCATIONS}Lisbon/", {"name": "Lisboa"}, format="json")
+    assert renamed.status_code == 200
+    ana.refresh_from_db()
+    assert ana.location_name == "Lisboa"
+    assert list(Employee.objects.search("lisboa")) == [ana]
+    assert editor_api.delete(f"{LOCATIONS}Lisboa/").status_code == 409
+    assert Location.objects.filter(name="Lisboa").exists()
+    assert editor_api.delete(f"{LOCATIONS}Paris/").status_code == 204
+
+
+@pytest.mark.parametrize("method", ["post", "patch", "delete"])
+def test_readers_cannot_change_locations(reader_api, method):
+    url = LOCATIONS if method == "post" else f"{LOCATIONS}Paris/"
+    assert getattr(reader_api, method)(url, {"name": "Oslo"}, format="json").status_code == 403
+    assert list(Location.objects.values_list("name", flat=True)) == ["Madrid", "Paris"]
+
+
+def test_an_employee_names_a_location_of_the_catalogue_in_any_case(editor_api):
+    data = {"full_name": "Ana", "job_title": "Engineer", "location": " MADRID "}
+    response = editor_api.post(EMPLOYEES, data, format="json")
+    assert response.status_code == 201
+    assert response.json()["location"] == "Madrid"
+    unknown = editor_api.post(EMPLOYEES, {**data, "location": "Lisbon"}, format="json")
+    assert unknown.status_code == 400
+    assert unknown.json() == {"location": ["Object with name=Lisbon does not exist."]}
 
 
 def test_photo_url_is_the_thumbnail_or_the_photo_or_null(reader_api):

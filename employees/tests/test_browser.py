@@ -195,7 +195,9 @@ def test_open_an_employee_from_the_list(reader_page, screenshot, ana):
     screenshot(page, "employee-detail")
 
 
-def test_editor_adds_an_employee_with_a_photo_after_fixing_errors(editor_page, screenshot, coffee, tmp_path):
+def test_editor_adds_an_employee_with_a_photo_after_fixing_errors(
+    editor_page, screenshot, coffee, locations, tmp_path
+):
     page = editor_page
     photo = tmp_path / "ana.png"
     photo.write_bytes(image_bytes("PNG", (900, 600)))
@@ -213,7 +215,7 @@ def test_editor_adds_an_employee_with_a_photo_after_fixing_errors(editor_page, s
 
     page.get_by_label("Full name").fill("Ana García")
     page.get_by_label("Job title").fill("Engineer")
-    page.get_by_label("Location").fill("Madrid")
+    page.get_by_label("Location").select_option("Madrid")
     page.get_by_label("Coffee Snob").check()
     page.get_by_label("Photo").set_input_files(photo)
     page.get_by_role("button", name="Save").click()

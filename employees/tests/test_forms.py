@@ -10,7 +10,7 @@ from employees.models import Employee
 
 from .factories import BadgeFactory, EmployeeFactory, image_bytes, photo_upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("locations")]
 
 VALID = {"full_name": "Ana García", "job_title": "Engineer", "location": "Madrid"}
 
@@ -21,14 +21,18 @@ def form_with(**changes):
 
 def test_valid_form_saves_stripped_values_and_badges():
     badge = BadgeFactory()
-    form = form_with(full_name="  Ana García ", location="\tMadrid\n", badges=[badge.pk])
+    form = form_with(full_name="  Ana García ", job_title="\tEngineer\n", badges=[badge.pk])
     assert form.is_valid(), form.errors
     employee = form.save()
-    assert (employee.full_name, employee.location) == ("Ana García", "Madrid")
+    assert (employee.full_name, employee.job_title, employee.location_name) == (
+        "Ana García",
+        "Engineer",
+        "Madrid",
+    )
     assert list(employee.badges.all()) == [badge]
 
 
-@pytest.mark.parametrize("field", ["full_name", "job_title", "location"])
+@pytest.mark.parametrize("field", ["full_name", "job_title"])
 @pytest.mark.parametrize("value", ["", "    ", "\t\n"])
 def test_required_fields_reject_blank_and_whitespace(field, value):
     form = form_with(**{field: value})
@@ -36,7 +40,27 @@ def test_required_fields_reject_blank_and_whitespace(field, value):
     assert form.errors[field] == ["This field is required."]
 
 
-@pytest.mark.parametrize("field", ["full_name", "job_title", "location"])
+def test_location_is_required():
+    form = form_with(location="")
+    assert not form.is_valid()
+    assert form.errors["location"] == ["This field is required."]
+
+
+@pytest.mark.parametrize("location", ["Lisbon", "madrid ", "Ana\x00García", "x" * 10_000])
+def test_a_location_not_in_the_catalogue_is_refused(location):
+    form = form_with(location=location)
+    assert not form.is_valid()
+    assert form.errors["location"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+
+
+def test_the_location_is_chosen_from_the_catalogue_in_name_order(locations):
+    choices = [label for _, label in form_with().fields["location"].choices]
+    assert choices == ["---------", "Madrid", "Paris"]
+
+
+@pytest.mark.parametrize("field", ["full_name", "job_title"])
 @pytest.mark.parametrize("length", [101, 10_000])
 def test_values_over_100_characters_are_rejected(field, length):
     form = form_with(**{field: "x" * length})
@@ -48,7 +72,7 @@ def test_100_characters_is_accepted():
     assert form_with(full_name="x" * 100).is_valid()
 
 
-@pytest.mark.parametrize("field", ["full_name", "job_title", "location"])
+@pytest.mark.parametrize("field", ["full_name", "job_title"])
 def test_nul_character_is_rejected(field):
     form = form_with(**{field: "Ana\x00García"})
     assert not form.is_valid()

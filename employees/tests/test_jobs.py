@@ -17,7 +17,7 @@ from employees.models import Employee, Job, Visibility
 
 from .factories import BadgeFactory, EmployeeFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("locations")]
 
 JOBS = reverse("employees:jobs")
 EXPORT = reverse("employees:export")
@@ -369,7 +369,7 @@ def queue_import(admin_client, content):
 
 def people_file(count):
     return "\n".join(
-        ["full_name,job_title,location", *(f"Person {n},Title,City" for n in range(count))]
+        ["full_name,job_title,location", *(f"Person {n},Title,Madrid" for n in range(count))]
     ).encode()
 
 
@@ -434,7 +434,9 @@ def test_an_import_with_a_row_changed_since_the_preview_fails_whole_and_says_why
     queued, admin_client, editor
 ):
     ana = EmployeeFactory(full_name="Ana García", job_title="Engineer")
-    content = f"id,full_name,job_title,location\n{ana.pk},Ana García,Architect,{ana.location}\n,Ben,B,Paris\n"
+    content = (
+        f"id,full_name,job_title,location\n{ana.pk},Ana García,Architect,{ana.location_name}\n,Ben,B,Paris\n"
+    )
     queue_import(admin_client, content.encode())
     ana.job_title = "Principal Engineer"
     services.save_employee(ana, user=editor, version=ana.version)

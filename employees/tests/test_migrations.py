@@ -6,7 +6,7 @@ from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
 from employees import services
-from employees.models import Employee
+from employees.models import Employee, Location
 
 from .factories import UserFactory
 
@@ -83,3 +83,17 @@ def test_upgrading_keeps_every_api_token_working_and_drops_the_plain_text_ones(m
     assert (
         api.get("/api/v1/employees/", headers={"Authorization": f"Token {OLD_KEY[:-1]}0"}).status_code == 401
     )
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_upgrading_makes_one_location_of_the_spellings_that_differ_in_case_or_spacing(migrate_to):
+    old_apps = migrate_to([("employees", "0014_background_jobs")])
+    OldEmployee = old_apps.get_model("employees", "Employee")
+    for name, location in [("Ana", "Madrid"), ("Ben", "madrid "), ("Cai", "Madrid"), ("Dee", "São Paulo")]:
+        OldEmployee.objects.create(full_name=name, job_title="Engineer", location=location)
+
+    migrate_to(latest())
+    assert list(Location.objects.values_list("name", flat=True)) == ["Madrid", "São Paulo"]
+    people = dict(Employee.objects.values_list("full_name", "location"))
+    assert people == {"Ana": "Madrid", "Ben": "Madrid", "Cai": "Madrid", "Dee": "São Paulo"}

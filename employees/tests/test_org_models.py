@@ -11,7 +11,7 @@ from employees.models import Department, Employee, Skill
 
 from .factories import DepartmentFactory, EmployeeFactory, SkillFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("locations")]
 
 
 def chain(length):

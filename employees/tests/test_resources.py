@@ -12,7 +12,7 @@ from employees.resources import EmployeeResource
 
 from .factories import DepartmentFactory, EmployeeFactory, SkillFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("locations")]
 
 HEADERS = ["id", "full_name", "job_title", "location", "badges"]
 
@@ -38,7 +38,7 @@ def test_rows_without_id_add_employees_with_badges_by_slug_or_name(coffee, gamer
     assert not result.has_validation_errors()
     assert result.totals[RowResult.IMPORT_TYPE_NEW] == 2
     ana = Employee.objects.get(full_name="Ana García")
-    assert (ana.job_title, ana.location) == ("Engineer", "Madrid")
+    assert (ana.job_title, ana.location_name) == ("Engineer", "Madrid")
     assert set(ana.badges.all()) == {coffee, gamer}
     assert not Employee.objects.get(full_name="Ben Ode").badges.exists()
 
@@ -88,7 +88,7 @@ def test_each_written_row_is_recorded_once_as_the_importing_user(editor, coffee)
         dataset(
             [str(ana.pk), "Ana García", "Architect", "Madrid", "coffee-snob"],
             [str(ben.pk), "Ben Ode", "Designer", "Paris", ""],
-            ["", "Chloé Roy", "Engineer", "Lyon", ""],
+            ["", "Chloé Roy", "Engineer", "Paris", ""],
         ),
         user=editor,
     )
@@ -147,7 +147,7 @@ def test_reimporting_an_export_changes_nothing(coffee, gamer, editor):
     EmployeeFactory(full_name="Ana García", badges=[coffee, gamer], mobile="+34612345678", office="Room 1")
     EmployeeFactory(full_name="Ben Ode", job_title="=1+1", location="-Basement")
     EmployeeFactory(full_name="@Chloé", badges=[gamer])
-    before = {e.pk: (e.full_name, e.job_title, e.location, e.updated_at) for e in Employee.objects.all()}
+    before = {e.pk: (e.full_name, e.job_title, e.location_name, e.updated_at) for e in Employee.objects.all()}
     exported = "".join(csv_lines(Employee.objects.with_private_fields(editor)))
     assert ",+34612345678,managers,Room 1," in exported
 
@@ -155,7 +155,7 @@ def test_reimporting_an_export_changes_nothing(coffee, gamer, editor):
 
     assert result.totals[RowResult.IMPORT_TYPE_SKIP] == 3
     assert result.totals[RowResult.IMPORT_TYPE_UPDATE] == result.totals[RowResult.IMPORT_TYPE_NEW] == 0
-    after = {e.pk: (e.full_name, e.job_title, e.location, e.updated_at) for e in Employee.objects.all()}
+    after = {e.pk: (e.full_name, e.job_title, e.location_name, e.updated_at) for e in Employee.objects.all()}
     assert after == before
     assert set(Employee.objects.get(full_name="Ana García").badges.all()) == {coffee, gamer}
 
@@ -163,7 +163,11 @@ def test_reimporting_an_export_changes_nothing(coffee, gamer, editor):
 def test_cells_are_trimmed_like_the_form_trims_them():
     import_rows(["", "  Ana García ", "Engineer\t", " Madrid", ""])
     employee = Employee.objects.get()
-    assert (employee.full_name, employee.job_title, employee.location) == ("Ana García", "Engineer", "Madrid")
+    assert (employee.full_name, employee.job_title, employee.location_name) == (
+        "Ana García",
+        "Engineer",
+        "Madrid",
+    )
 
 
 def test_a_failing_row_rolls_back_the_whole_import(coffee):
@@ -241,12 +245,14 @@ def test_an_empty_private_cell_keeps_the_value_and_an_empty_visibility_the_setti
     assert employee.mobile_visibility == Visibility.EDITORS
 
 
-def test_an_unknown_department_manager_or_a_bad_skill_is_that_rows_error():
+def test_an_unknown_department_location_manager_or_a_bad_skill_is_that_rows_error():
     result = import_rows(
         ["", "Ana", "Engineer", "Madrid", "Nowhere", "", ""],
         ["", "Ben", "Engineer", "Madrid", "", "nobody@example.com", ""],
         ["", "Chloé", "Engineer", "Madrid", "", "", "x" * 51],
         ["", "Dan", "Engineer", "Madrid", "", "", "Python"],
+        ["", "Eve", "Engineer", "Lisbon", "", "", ""],
+        ["", "Fay", "Engineer", " MADRID ", "", "", ""],
         headers=CONTACT,
         dry_run=True,
     )
@@ -255,8 +261,9 @@ def test_an_unknown_department_manager_or_a_bad_skill_is_that_rows_error():
         1: {"department": ["Unknown department: Nowhere. Departments are added in the admin."]},
         2: {"manager": ["Nobody has the work email or id nobody@example.com."]},
         3: {"skills": ["“" + "x" * 51 + "” is longer than 50 characters: shorten the skill name."]},
+        5: {"location": ["Unknown location: Lisbon. Locations are added in the admin."]},
     }
-    assert result.totals[RowResult.IMPORT_TYPE_NEW] == 1
+    assert result.totals[RowResult.IMPORT_TYPE_NEW] == 2  # Dan, and Fay at Madrid
     assert not Employee.objects.exists()
     assert not Skill.objects.exists()  # the preview's new skill was rolled back with it
 

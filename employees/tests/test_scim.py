@@ -11,9 +11,9 @@ from django.test import Client
 from knox.models import AuthToken
 
 from employees import services
-from employees.models import Department, Employee, Visibility
+from employees.models import Department, Employee, Location, Visibility
 
-from .factories import DepartmentFactory, EmployeeFactory, UserFactory
+from .factories import DepartmentFactory, EmployeeFactory, LocationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -243,7 +243,11 @@ def test_post_creates_an_employee_with_every_mapped_attribute(scim, provider):
     employee = Employee.objects.get(pk=created["id"])
     assert response["Location"] == f"http://testserver/scim/v2/Users/{employee.pk}"
     assert (employee.user_name, employee.external_id) == ("ana.garcia@example.com", "ext-ana")
-    assert (employee.full_name, employee.job_title, employee.location) == ("Ana García", "Engineer", "Madrid")
+    assert (employee.full_name, employee.job_title, employee.location_name) == (
+        "Ana García",
+        "Engineer",
+        "Madrid",
+    )
     assert employee.work_email == "ana.garcia@example.com"
     assert (str(employee.work_phone), str(employee.mobile)) == ("+34912345678", "+34612345678")
     assert employee.employee_number == "E-1001"
@@ -301,13 +305,33 @@ def test_post_as_okta_sends_it(scim):
     assert Employee.objects.get(user_name="test.user@okta.local").full_name == "Test User"
 
 
+def test_a_locality_maps_onto_the_location_catalogue_and_a_new_one_is_added_to_it(scim):
+    LocationFactory(name="Madrid")
+    first = scim.post("Users", new_user(addresses=[{"type": "work", "locality": " madrid "}]))
+    assert first.status_code == 201, first.content
+    second = scim.post(
+        "Users",
+        new_user(
+            userName="ben@example.com",
+            externalId="ext-ben",
+            emails=[],
+            addresses=[{"type": "work", "locality": "Lisboa"}],
+        ),
+    )
+    assert second.status_code == 201, second.content
+    located = dict(Employee.objects.values_list("user_name", "location"))
+    assert located == {"ana.garcia@example.com": "Madrid", "ben@example.com": "Lisboa"}
+    assert list(Location.objects.values_list("name", flat=True)) == ["Lisboa", "Madrid"]
+    assert first.json()["addresses"] == [{"type": "work", "locality": "Madrid"}]
+
+
 def test_post_without_title_or_address_shows_not_given_and_reads_back_without_them(scim):
     response = scim.post(
         "Users", {"userName": "nobody@example.com", "name": {"givenName": "No", "familyName": "Body"}}
     )
     assert response.status_code == 201, response.content
     employee = Employee.objects.get(user_name="nobody@example.com")
-    assert (employee.full_name, employee.job_title, employee.location) == (
+    assert (employee.full_name, employee.job_title, employee.location_name) == (
         "No Body",
         "Not given",
         "Not given",
@@ -537,7 +561,7 @@ def test_put_without_title_or_address_keeps_them(scim):
     employee = provisioned(user_name="ana.garcia@example.com", job_title="Engineer", location="Madrid")
     scim.put(f"Users/{employee.pk}", {"userName": "ana.garcia@example.com", "displayName": "Ana"})
     employee.refresh_from_db()
-    assert (employee.job_title, employee.location) == ("Engineer", "Madrid")
+    assert (employee.job_title, employee.location_name) == ("Engineer", "Madrid")
 
 
 def test_put_with_a_stale_if_match_is_412_and_changes_nothing(scim):
@@ -582,7 +606,7 @@ def test_patch_as_entra_id_sends_it(scim):
     assert employee.work_email == "updatedEmail@microsoft.com"
     assert employee.full_name == "Ana updatedFamilyName"
     assert (employee.manager, employee.department.name) == (manager, "Finance")
-    assert (str(employee.mobile), employee.location, employee.job_title) == (
+    assert (str(employee.mobile), employee.location_name, employee.job_title) == (
         "+34612345678",
         "Sevilla",
         "Analyst",

@@ -4,7 +4,7 @@ from django.db import connection
 from employees import search, services
 from employees.models import Employee
 
-from .factories import DepartmentFactory, EmployeeFactory, SkillFactory
+from .factories import DepartmentFactory, EmployeeFactory, LocationFactory, SkillFactory
 
 POSTGRESQL = connection.vendor == "postgresql"
 
@@ -195,7 +195,7 @@ class TestSearch:
 
     def test_follows_edits(self, coffee):
         ana = EmployeeFactory(full_name="Ana", location="Madrid", badges=[coffee])
-        ana.full_name, ana.location = "Beatriz", "Paris"
+        ana.full_name, ana.location = "Beatriz", LocationFactory(name="Paris")
         services.save_employee(ana, badges=[])
         assert found("beatriz paris") == ["Beatriz"]
         assert found("ana") == found("madrid") == found("coffee") == []

@@ -17,7 +17,7 @@ def seed(*args):
 
 def snapshot():
     return [
-        (str(e.pk), e.full_name, e.job_title, e.location, sorted(b.slug for b in e.badges.all()))
+        (str(e.pk), e.full_name, e.job_title, e.location_name, sorted(b.slug for b in e.badges.all()))
         for e in Employee.objects.prefetch_related("badges").order_by("pk")
     ]
 

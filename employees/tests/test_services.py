@@ -7,7 +7,14 @@ from django.contrib.auth.models import User
 from employees import services
 from employees.models import Employee, Skill
 
-from .factories import BadgeFactory, DepartmentFactory, EmployeeFactory, SkillFactory, UserFactory
+from .factories import (
+    BadgeFactory,
+    DepartmentFactory,
+    EmployeeFactory,
+    LocationFactory,
+    SkillFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +37,8 @@ def shown(record):
 
 
 def new_employee(**fields):
-    return Employee(**{"full_name": "Ana García", "job_title": "Engineer", "location": "Madrid", **fields})
+    madrid = LocationFactory(name="Madrid")
+    return Employee(**{"full_name": "Ana García", "job_title": "Engineer", "location": madrid, **fields})
 
 
 @pytest.fixture

@@ -25,12 +25,13 @@ from .factories import (
     DepartmentFactory,
     EditorFactory,
     EmployeeFactory,
+    LocationFactory,
     SkillFactory,
     UserFactory,
     photo_upload,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("locations")]
 
 LIST_URL = reverse("employees:list")
 CREATE_URL = reverse("employees:create")
@@ -1159,18 +1160,19 @@ class TestEditConflict:
         first_version = first.get(url).context["form"]["version"].value()
         second_version = second.get(url).context["form"]["version"].value()
         first.post(url, {**VALID, "job_title": "Chosen by first", "version": first_version})
+        LocationFactory(name="Chosen by second")
         response = second.post(url, {**VALID, "location": "Chosen by second", "version": second_version})
         assert response.status_code == 200
         content = response.content.decode()
         assert "Someone else saved this employee" in content
         assert "job title “Chosen by first”" in content
         employee.refresh_from_db()
-        assert (employee.job_title, employee.location) == ("Chosen by first", "Madrid")
+        assert (employee.job_title, employee.location_name) == ("Chosen by first", "Madrid")
         # Saving the refused form again is a deliberate overwrite, and it succeeds.
         again = second.post(url, {**VALID, "location": "Chosen by second", **_version_of(response)})
         assert again.status_code == 302
         employee.refresh_from_db()
-        assert employee.location == "Chosen by second"
+        assert employee.location_name == "Chosen by second"
 
     def test_a_save_landing_between_check_and_write_is_still_refused(
         self, editor_client, employee, monkeypatch

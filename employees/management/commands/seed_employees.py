@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from employees import services
-from employees.models import HISTORY, Badge, Department, Employee, Visibility
+from employees.models import HISTORY, Badge, Department, Employee, Location, Visibility
 from employees.search import fold
 
 WORDS = json.loads((Path(__file__).with_name("seed_data.json")).read_text())
@@ -39,6 +39,8 @@ class Company:
                 slug=department["slug"],
                 defaults={"name": department["name"], "parent": self.departments.get(department["parent"])},
             )[0]
+        for name, (region, time_zone) in WORDS["places"].items():
+            Location.objects.get_or_create(name=name, defaults={"country": region, "time_zone": time_zone})
         self.shares = [department["share"] for department in WORDS["departments"]]
         self.skills = [services.saved_skill(name) for name in WORDS["skills"]]
         self.badges = list(Badge.objects.all())
@@ -57,12 +59,12 @@ class Company:
         first, last = rng.choice(WORDS["first_names"]), rng.choice(WORDS["last_names"])
         extra = f" {rng.choice(WORDS['last_names'])}" if rng.random() < 0.2 else ""
         employee = Employee(full_name=f"{first} {last}{extra}", job_title=job_title, manager_id=manager_id)
-        employee.location = rng.choice(list(WORDS["places"]))
+        employee.location_id = rng.choice(list(WORDS["places"]))
         employee.department = self.departments[department["slug"]]
         badges = rng.sample(self.badges, rng.choice([0, 0, 1, 1, 1, 2, 2, 3]))
         skills = rng.sample(self.skills, rng.choice([0, 1, 2, 2, 3, 3, 4, 5]))
         services.search_fields(employee, badges, skills)
-        for name, value in self.contact(first, last, employee.location).items():
+        for name, value in self.contact(first, last, employee.location_id).items():
             setattr(employee, name, value)
         return employee, badges, skills
 
