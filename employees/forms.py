@@ -1,3 +1,4 @@
+import base64
 import contextlib
 import uuid
 
@@ -7,6 +8,8 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import signing
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
@@ -19,6 +22,9 @@ from .models import CONTACT_FIELDS, TIME_ZONE_NAMES, Badge, Employee, Skill
 from .photos import photo_and_thumbnail, removable
 
 VISIBILITY_FIELDS = ["mobile_visibility", "start_date_visibility"]
+# A photo chosen on a form that did not save comes back with the form, re-encoded and signed, for an hour.
+KEPT_PHOTO = signing.TimestampSigner(salt="employees.kept-photo")
+KEPT_PHOTO_SECONDS = 60 * 60
 
 
 class SuggestionsInput(forms.TextInput):
@@ -283,6 +289,8 @@ class SiteEmployeeForm(VersionedEmployeeForm):
         label=_("Skills"),
         help_text=_("Separate skills with commas, for example: Python, Public speaking, Spanish."),
     )
+    # A browser never fills a file input in again: the photo of a form that failed to save is kept here.
+    kept_photo = forms.CharField(required=False, widget=forms.HiddenInput)
 
     # The fields in sections, two columns on wide screens; a field of none of them comes last.
     sections = [
@@ -345,8 +353,11 @@ class SiteEmployeeForm(VersionedEmployeeForm):
         # The thumbnail is replaced or cleared with the photo; django-cleanup deletes the old files once the
         # change is committed.
         photo = self.cleaned_data["photo"]
-        if isinstance(photo, UploadedFile):
+        if not isinstance(photo, UploadedFile) and photo is not False and self["kept_photo"].data:
+            photo = self.unsigned_photo(self["kept_photo"].data)
+        if isinstance(photo, UploadedFile | ContentFile):
             photo, self.instance.photo_thumbnail = photo_and_thumbnail(photo)
+            self.keep_photo(photo)
         elif photo is False:
             if self.instance.photo and not removable(self.instance.photo):
                 # Clearing the row would leave its files behind, for good: refuse until they can go.
@@ -356,6 +367,24 @@ class SiteEmployeeForm(VersionedEmployeeForm):
                 )
             self.instance.photo_thumbnail = ""
         return photo
+
+    def keep_photo(self, photo):
+        """Send ``photo`` back with the form, should another field fail: it is saved with the next try."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("kept_photo")] = KEPT_PHOTO.sign(base64.b64encode(photo.read()).decode())
+        photo.seek(0)
+        self["photo"].help_text = _(
+            "The photo you chose is kept and will be saved with the form; choose another to replace it."
+        )
+
+    @staticmethod
+    def unsigned_photo(token):
+        try:
+            data = base64.b64decode(KEPT_PHOTO.unsign(token, max_age=KEPT_PHOTO_SECONDS), validate=True)
+        except (signing.BadSignature, ValueError):
+            message = _("The photo chosen before could not be kept (an hour has passed?): choose it again.")
+            raise forms.ValidationError(message, code="kept_photo") from None
+        return ContentFile(data, name="photo.webp")
 
 
 class EmployeeForm(SiteEmployeeForm):

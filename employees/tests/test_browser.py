@@ -205,10 +205,13 @@ def test_editor_adds_an_employee_with_a_photo_after_fixing_errors(
     page.get_by_role("link", name="Add employee").first.click()
     expect(page).to_have_title("Add employee · Employee Directory")
 
+    page.get_by_label("Photo").set_input_files(photo)
     page.get_by_role("button", name="Save").click()
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()
     expect(summary.get_by_role("link")).to_have_count(3)
+    # The photo chosen is kept with the form, to be saved with the next try.
+    expect(page.get_by_text("The photo you chose is kept")).to_be_visible()
     screenshot(page, "employee-form-errors")
     summary.get_by_role("link", name=re.compile("^Job title")).click()
     expect(page.get_by_label("Job title")).to_be_focused()
@@ -217,7 +220,6 @@ def test_editor_adds_an_employee_with_a_photo_after_fixing_errors(
     page.get_by_label("Job title").fill("Engineer")
     page.get_by_label("Location").select_option("Madrid")
     page.get_by_label("Coffee Snob").check()
-    page.get_by_label("Photo").set_input_files(photo)
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("status")).to_have_text("Ana García was added.")

@@ -1,3 +1,4 @@
+import base64
 import errno
 import re
 import threading
@@ -16,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localdate, localtime
+from PIL import Image
 
 from employees.forms import EmployeeForm
 from employees.models import Employee, Visibility
@@ -28,6 +30,7 @@ from .factories import (
     LocationFactory,
     SkillFactory,
     UserFactory,
+    image_bytes,
     photo_upload,
 )
 
@@ -932,6 +935,33 @@ class TestPhotos:
         content = response.content.decode()
         assert 'href="#id_photo"' in content
         assert "Upload a valid image." in content
+        assert not Employee.objects.exists()
+
+    def test_a_photo_chosen_on_a_form_that_failed_is_kept_and_saved_with_the_next_try(
+        self, editor_client, settings
+    ):
+        failed = editor_client.post(CREATE_URL, {**VALID, "full_name": "", "photo": photo_upload()})
+        assert failed.status_code == 200
+        assert "The photo you chose is kept" in failed.content.decode()
+        kept = failed.context["form"]["kept_photo"].value()
+        assert kept
+        assert not Employee.objects.exists()
+        assert not list(Path(settings.MEDIA_ROOT).rglob("*.webp"))  # nothing is stored before the save
+
+        saved = editor_client.post(CREATE_URL, {**VALID, "kept_photo": kept})
+        assert saved.status_code == 302
+        employee = Employee.objects.get()
+        assert employee.photo.name.endswith(".webp")
+        assert employee.photo_thumbnail.name.endswith(".webp")
+        assert Image.open(employee.photo_thumbnail).size == (96, 96)
+
+    def test_a_kept_photo_that_was_tampered_with_is_refused_and_saves_nothing(self, editor_client):
+        failed = editor_client.post(CREATE_URL, {**VALID, "full_name": "", "photo": photo_upload()})
+        kept = failed.context["form"]["kept_photo"].value()
+        forged = base64.b64encode(image_bytes("PNG")).decode() + kept[kept.index(":") :]
+        response = editor_client.post(CREATE_URL, {**VALID, "kept_photo": forged})
+        assert response.status_code == 200
+        assert "The photo chosen before could not be kept" in response.content.decode()
         assert not Employee.objects.exists()
 
     def test_a_full_disk_is_a_message_on_the_form_with_the_edits_kept_and_no_file_left(
