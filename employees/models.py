@@ -38,6 +38,19 @@ def not_blank(field):
     )
 
 
+# The collation of NameField per database: PostgreSQL's ICU root collation, and on SQLite search.compare,
+# registered on each connection (employees/apps.py).
+COLLATIONS = {"postgresql": "und-x-icu", "sqlite": "directory"}
+
+
+class NameField(models.CharField):
+    """Text people sort by, ordered as a reader expects whatever the case and accents ("madrid" beside
+    "Madrid", "São Paulo" before "Stockholm"), by the database and its indexes alike."""
+
+    def db_parameters(self, connection):
+        return {**super().db_parameters(connection), "collation": COLLATIONS.get(connection.vendor)}
+
+
 class PostgreSQLGinIndex(GinIndex):
     """A GIN index on PostgreSQL. Other databases have no such index and get none (an empty statement)."""
 
@@ -346,7 +359,7 @@ class Location(models.Model):
     Employees refer to a location by its name (their ``location_id``), which is what the list sorts and
     filters by; renaming a location moves its people to the new name (employees/signals.py)."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = NameField(_("name"), max_length=100, unique=True)
     country = models.CharField(_("country"), max_length=100, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
     address = models.TextField(_("address"), blank=True)
@@ -555,8 +568,8 @@ class EmployeeQuerySet(models.QuerySet):
 
 class Employee(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    full_name = models.CharField(_("full name"), max_length=100)
-    job_title = models.CharField(_("job title"), max_length=100)
+    full_name = NameField(_("full name"), max_length=100)
+    job_title = NameField(_("job title"), max_length=100)
     location = models.ForeignKey(
         Location,
         to_field="name",

@@ -129,9 +129,21 @@ def count_facets(rows):
     return {facet: by_label((*choice, n) for choice, n in found.items()) for facet, found in counts.items()}
 
 
+def sort_key(text):
+    """The order people expect names in, whatever the case and accents: "madrid" beside "Madrid", "São Paulo"
+    before "Stockholm"; texts that fold alike in a fixed order."""
+    return fold(text), text
+
+
+def compare(a, b):
+    """``a`` before (-1), beside (0) or after (1) ``b`` by ``sort_key``: the collation of SQLite (apps.py)."""
+    a, b = sort_key(a), sort_key(b)
+    return (a > b) - (a < b)
+
+
 def by_label(choices):
-    """(value, label, …) choices in the order of their labels, whatever the case."""
-    return sorted(choices, key=lambda choice: choice[1].casefold())
+    """(value, label, …) choices in the order of their labels, whatever the case and accents."""
+    return sorted(choices, key=lambda choice: sort_key(choice[1]))
 
 
 class Results:

@@ -26,6 +26,37 @@ def test_employees_are_ordered_by_name():
     assert [e.full_name for e in Employee.objects.all()] == ["Ana", "Zoë"]
 
 
+def test_names_titles_and_locations_sort_whatever_their_case_and_accents():
+    """The database sorts them, with the indexes on these columns: "São Paulo" before "Stockholm"."""
+    for name, title, location in [
+        ("Zoë", "engineer", "Stockholm"),
+        ("Álvaro", "Designer", "São Paulo"),
+        ("bea", "Écrivain", "madrid"),
+        ("Ana", "Analyst", "Paris"),
+    ]:
+        EmployeeFactory(full_name=name, job_title=title, location=location)
+    people = Employee.objects.all()
+    assert [e.full_name for e in people] == ["Álvaro", "Ana", "bea", "Zoë"]
+    assert [e.job_title for e in people.order_by("job_title")] == [
+        "Analyst",
+        "Designer",
+        "Écrivain",
+        "engineer",
+    ]
+    assert [e.location_name for e in people.order_by("location_id")] == [
+        "madrid",
+        "Paris",
+        "São Paulo",
+        "Stockholm",
+    ]
+    assert list(Location.objects.values_list("name", flat=True)) == [
+        "madrid",
+        "Paris",
+        "São Paulo",
+        "Stockholm",
+    ]
+
+
 @pytest.mark.parametrize("field", ["full_name", "job_title"])
 @pytest.mark.parametrize("value", ["", "   "])
 def test_database_rejects_blank_values(field, value):

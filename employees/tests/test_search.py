@@ -36,6 +36,19 @@ def test_fold_gives_words_in_lower_case_without_accents(text, folded):
     assert search.fold(text) == folded
 
 
+def test_menus_list_their_choices_whatever_the_case_and_accents():
+    choices = [
+        ("stockholm", "Stockholm"),
+        ("sao-paulo", "São Paulo"),
+        ("madrid", "madrid"),
+        ("paris", "Paris"),
+    ]
+    assert [label for _, label in search.by_label(choices)] == ["madrid", "Paris", "São Paulo", "Stockholm"]
+    assert search.compare("São Paulo", "Stockholm") == -1
+    assert search.compare("Madrid", "madrid") == -1  # alike when folded: in a fixed order, never equal
+    assert search.compare("Madrid", "Madrid") == 0
+
+
 class TestTerms:
     def test_are_the_folded_words_of_the_query(self):
         assert search.terms("  José   GARCÍA ") == ["jose", "garcia"]
