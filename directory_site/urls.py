@@ -57,4 +57,5 @@ if settings.SERVE_MEDIA:
     # deployment serves MEDIA_ROOT from the web server instead, or stores photos in a bucket (see README).
     urlpatterns += [re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media, name="media")]
 
+handler404 = "directory_site.views.page_not_found"
 handler500 = "directory_site.views.server_error"

@@ -10,10 +10,11 @@ from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.db.models import Sum
-from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 from directory_site.request_logging import request_id_var
@@ -89,6 +90,13 @@ def over_the_hourly_limit(key, limit):
     except ValueError:  # not in the cache after all
         return False
     return (count or 0) > limit
+
+
+def page_not_found(request, exception):
+    """An address under /api/ that names nothing answers in JSON, as the API does; any other, with a page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 @requires_csrf_token

@@ -28,6 +28,18 @@ def failing_list(reader_client, monkeypatch):
     return fail_with
 
 
+def test_an_api_address_that_names_nothing_is_a_json_404(reader_client):
+    response = reader_client.get("/api/v1/badges/not%20a%20slug/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_site_address_that_names_nothing_is_the_sites_404_page(reader_client):
+    response = reader_client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "error",
     [OperationalError("connection refused"), InterfaceError("connection already closed")],
