@@ -253,6 +253,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=25),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The API reads JSON only: a form post cannot say null, nor a list of one.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # A write that would repeat what must be unique is 409 Conflict, not 400 (employees/api.py).
+    "EXCEPTION_HANDLER": "employees.api.exception_handler",
 }
 # An API token lasts until the expiry chosen when it is created in the admin, or until it is deleted.
 REST_KNOX = {"TOKEN_TTL": None}
@@ -268,6 +272,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # The two privacy settings share one set of choices: one enum in the schema.
     "ENUM_NAME_OVERRIDES": {"VisibilityEnum": "employees.models.Visibility"},
+    # What a client sends apart from what it reads (no read-only fields, no blank names), and every error
+    # answer each operation can give (employees/api.py).
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "employees.api.document_errors",
+    ],
 }
 CRISPY_TEMPLATE_PACK = "bootstrap4"
 

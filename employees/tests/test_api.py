@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import yaml
 from django.contrib.messages import get_messages
@@ -240,11 +242,10 @@ def test_a_badge_address_that_is_no_slug_is_404(reader_api, slug):
     assert reader_api.get(f"{BADGES}{slug}/").status_code == 404
 
 
-def test_a_new_employee_has_no_version_to_send(editor_api):
+def test_a_new_employee_starts_at_version_1_whatever_is_sent(editor_api):
     response = editor_api.post(EMPLOYEES, new_employee(version=3), format="json")
-    assert response.status_code == 400
-    assert response.json() == {"version": ["A new employee has no version yet: leave it out."]}
-    assert not Employee.objects.exists()
+    assert response.status_code == 201
+    assert response.json()["version"] == Employee.objects.get().version == 1
 
 
 def test_editor_replaces_an_employee(editor_api, coffee, gamer):
@@ -401,10 +402,10 @@ def test_contact_details_are_written_normalised(editor_api):
     )
 
 
-def test_a_work_email_in_use_is_400_whatever_its_case(editor_api):
+def test_a_work_email_in_use_is_a_conflict_whatever_its_case(editor_api):
     EmployeeFactory(work_email="ana@example.com")
     response = editor_api.post(EMPLOYEES, new_employee(work_email="ANA@example.com"), format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json() == {"work_email": ["Another employee already has this work email."]}
 
 
@@ -428,10 +429,44 @@ def test_malformed_json_is_400(editor_api):
     assert "JSON parse error" in response.json()["detail"]
 
 
-def test_duplicate_badge_is_400(editor_api, coffee):
+def test_a_badge_with_a_slug_another_has_is_a_conflict(editor_api, coffee):
     response = editor_api.post(BADGES, {"slug": "coffee-snob", "name": "Other", "icon": "x"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json() == {"slug": ["badge with this slug already exists."]}
+
+
+def test_a_conflict_with_another_error_is_400_with_both(editor_api, coffee):
+    response = editor_api.post(BADGES, {"slug": "coffee-snob", "name": "", "icon": "x"}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"slug", "name"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"job_title": 7}, "job_title"),
+        ({"skills": ["Python", 3]}, "skills"),
+        ({"work_phone": 34612345678}, "work_phone"),
+        ({"job_title": f" {'x' * 100}"}, "job_title"),
+        ({"department": ""}, "department"),
+        ({"manager": ""}, "manager"),
+    ],
+    ids=[
+        *["number for text", "number in a list of text", "number for a phone"],
+        *["too long until trimmed", "empty slug", "empty id"],
+    ],
+)
+def test_a_value_of_the_wrong_type_is_400_and_never_taken_as_another(editor_api, changes, field):
+    response = editor_api.post(EMPLOYEES, new_employee(**changes), format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert not Employee.objects.exists()
+
+
+def test_the_api_reads_json_only(editor_api):
+    response = editor_api.post(EMPLOYEES, new_employee(), format="multipart")
+    assert response.status_code == 415
+    assert not Employee.objects.exists()
 
 
 def test_read_only_fields_are_ignored(editor_api):
@@ -469,6 +504,28 @@ def test_schema_generates_without_warnings(tmp_path):
     assert manager["schema"] == {"type": "string", "format": "uuid"}
     photo_url = schema["components"]["schemas"]["Employee"]["properties"]["photo_url"]
     assert (photo_url["format"], photo_url["nullable"], photo_url["readOnly"]) == ("uri", True, True)
+
+
+def test_the_schema_documents_every_error_each_operation_can_answer(reader_api):
+    schema = reader_api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    responses = {
+        (method, path): set(operation["responses"])
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert responses[("get", "/api/v1/employees/")] == {"200", "400", "401", "403", "404", "406"}
+    assert responses[("get", "/api/v1/badges/")] == {"200", "401", "403", "406"}
+    assert responses[("patch", "/api/v1/employees/{id}/")] == {
+        *["200", "400", "401", "403", "404", "406", "409", "415"]
+    }
+    assert responses[("delete", "/api/v1/locations/{name}/")] == {"204", "401", "403", "404", "406", "409"}
+    components = schema["components"]["schemas"]
+    # A change needs the version read; a full name is text without NUL that is not only spaces.
+    assert components["PatchedEmployeeChangeRequest"]["required"] == ["version"]
+    full_name = re.compile(components["EmployeeRequest"]["properties"]["full_name"]["pattern"])
+    assert [bool(full_name.search(text)) for text in ["Ana", " Ana ", "  ", "", "A\x00na"]] == [
+        *[True, True, False, False, False]
+    ]
 
 
 def test_schema_documents_the_version_and_the_conflict(reader_api):
@@ -663,7 +720,7 @@ def test_editor_manages_skills_and_a_new_one_gets_a_slug_from_its_name(editor_ap
     assert response.status_code == 201
     assert response.json() == {"slug": "public-speaking", "name": "Public speaking"}
     duplicate = editor_api.post(SKILLS, {"name": "PUBLIC SPEAKING"}, format="json")
-    assert duplicate.status_code == 400
+    assert duplicate.status_code == 409
     assert duplicate.json() == {"name": ["A skill with this name already exists."]}
     ana = EmployeeFactory(skills=[Skill.objects.get()])
     assert (
@@ -694,9 +751,9 @@ def test_locations_list_the_catalogue_with_headcounts_leavers_left_out(reader_ap
 def test_editor_manages_locations_and_a_rename_moves_their_people(editor_api):
     response = editor_api.post(LOCATIONS, {"name": " Lisbon ", "country": "Portugal"}, format="json")
     assert response.status_code == 201
-    assert response.json()["name"] == "Lisbon"
+    assert (response.json()["name"], response.json()["headcount"]) == ("Lisbon", 0)
     duplicate = editor_api.post(LOCATIONS, {"name": "LISBON"}, format="json")
-    assert duplicate.status_code == 400
+    assert duplicate.status_code == 409
     assert duplicate.json() == {"name": ["A location with this name already exists."]}
     ana = EmployeeFactory(location="Lisbon")
     renamed = editor_api.patch(f"{LOCATIONS}Lisbon/", {"name": "Lisboa"}, format="json")
