@@ -332,7 +332,7 @@ HISTORY = HistoricalRecords(
 )
 
 
-class LocationQuerySet(models.QuerySet):
+class LocationQuerySet(CatalogueQuerySet):
     def get_by_natural_key(self, name):
         return self.get(name=name)
 
@@ -346,12 +346,6 @@ class LocationQuerySet(models.QuerySet):
     def for_name(self, name):
         """The location called ``name`` (any case or spacing), created if there is none yet."""
         return self.named(name) or self.get_or_create(name=" ".join(name.split()))[0]
-
-    def with_headcount(self):
-        """Annotate ``headcount``: the people here who work at the company (not those who left)."""
-        return self.annotate(
-            headcount=models.Count("employees", filter=models.Q(employees__left_on__isnull=True))
-        )
 
 
 class Location(models.Model):
