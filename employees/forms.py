@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -220,7 +221,9 @@ class VersionedEmployeeForm(forms.ModelForm):
         self.fields["version"].disabled = adding
         self.fields["version"].required = not adding
         if "job_title" in self.fields:
-            self.fields["job_title"].widget.suggestions = Employee.objects.distinct_values("job_title")
+            # Read when the form is rendered, not for a form that is only validated and saved.
+            titles = SimpleLazyObject(lambda: Employee.objects.distinct_values("job_title"))
+            self.fields["job_title"].widget.suggestions = titles
         for name in VISIBILITY_FIELDS:
             if name in self.fields:
                 self.fields[name].required = False

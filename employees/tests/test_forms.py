@@ -3,7 +3,9 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.forms import modelform_factory
+from django.test.utils import CaptureQueriesContext
 
 from employees.forms import EmployeeForm, PhoneField, VersionedEmployeeForm
 from employees.models import Employee
@@ -268,6 +270,18 @@ class TestContactDetails:
         assert '<option value="Europe/Madrid">' in field
         assert form_with(time_zone="Europe/Madrid").is_valid()
         assert "is not a time zone name" in form_with(time_zone="Mars/Olympus").errors["time_zone"][0]
+
+    def test_job_title_suggests_the_titles_people_have_read_only_when_shown(self):
+        for title in ["Engineer", "Designer", "Engineer"]:
+            EmployeeFactory(job_title=title)
+        with CaptureQueriesContext(connection) as queries:
+            form = form_with()
+            assert form.is_valid()  # a form validated and saved never reads them
+        assert not [query for query in queries if "job_title" in query["sql"]]
+        field = str(form["job_title"])
+        assert 'list="id_job_title_suggestions"' in field
+        assert field.count("<option") == 2
+        assert field.index('<option value="Designer">') < field.index('<option value="Engineer">')
 
     @pytest.mark.parametrize("posted", [{}, {"mobile_visibility": ""}])
     def test_visibility_left_out_of_a_post_keeps_the_current_setting(self, posted):
